@@ -1,0 +1,233 @@
+"""From a flat list of items to the linked Site: uniqueness, references, drafts,
+lanes, display order, backlinks, tags and URLs.
+
+References are checked against every item, drafts included, so a site's validity does
+not depend on --drafts; links to items left out of this build are simply not shown.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import itertools
+from collections.abc import Iterable, Sequence
+from typing import TypeVar
+
+from .errors import ErrorList, did_you_mean
+from .model import (
+    Goal,
+    Item,
+    Metric,
+    MetricTarget,
+    Page,
+    Reflection,
+    Release,
+    Site,
+    SiteConfig,
+    Tag,
+)
+from .urls import RESERVED_NAMES, assign_item_url, assign_tag_url, tag_slug
+
+T = TypeVar("T", bound=Item)
+_LANE_ORDER = {"now": 0, "next": 1, "later": 2, "": 3}
+
+
+def assemble_site(
+    config: SiteConfig, items: list[Item], errors: ErrorList, include_drafts: bool = False
+) -> Site:
+    """Link, order and filter ``items`` into a Site; problems go to ``errors``."""
+    goals = _unique([i for i in items if isinstance(i, Goal)], "goal", errors)
+    releases = _unique([i for i in items if isinstance(i, Release)], "release", errors)
+    reflections = _unique([i for i in items if isinstance(i, Reflection)], "reflection", errors)
+    metrics = _unique([i for i in items if isinstance(i, Metric)], "metric", errors)
+    pages = _unique([i for i in items if isinstance(i, Page)], "page", errors)
+    _check_page_slugs(pages.values(), errors)
+
+    for goal in goals.values():
+        goal.lane = lane_of(goal)
+        _resolve_metric_targets(goal, goal.metrics, metrics, errors)
+    for release in releases.values():
+        release.goals = _resolve(release, release.goal_slugs, goals, "goals", "goal", errors)
+        _resolve_metric_targets(release, release.metrics, metrics, errors)
+    for reflection in reflections.values():
+        reflection.goals = _resolve(
+            reflection, reflection.goal_slugs, goals, "goals", "goal", errors
+        )
+        reflection.releases = _resolve(
+            reflection, reflection.release_versions, releases, "releases", "release", errors
+        )
+
+    def visible(found: dict[str, T]) -> list[T]:
+        return [item for item in found.values() if include_drafts or not item.draft]
+
+    site = Site(
+        config=config,
+        goals=sorted(visible(goals), key=goal_order),
+        releases=order_releases(visible(releases)),
+        reflections=sorted(
+            visible(reflections), key=lambda r: (-(r.date or dt.date.min).toordinal(), r.slug)
+        ),
+        metrics=sorted(visible(metrics), key=lambda m: (m.name.lower(), m.slug)),
+        pages=sorted(visible(pages), key=lambda p: (p.title.lower(), p.slug)),
+        tags=[],
+        include_drafts=include_drafts,
+    )
+    _link(site, errors)
+    return site
+
+
+def lane_of(goal: Goal) -> str:
+    """An explicit horizon wins; otherwise in-progress/at-risk are now, planned is next."""
+    if goal.horizon:
+        return goal.horizon
+    return {"in-progress": "now", "at-risk": "now", "planned": "next"}.get(goal.status, "")
+
+
+def goal_order(goal: Goal) -> tuple:
+    """Lane, then priority (1 first, unset last), then target, then title."""
+    target = goal.target.sort_key if goal.target else (dt.date.max, dt.date.max)
+    priority = goal.priority if goal.priority is not None else 1 << 30
+    return (_LANE_ORDER[goal.lane], priority, target, goal.title.lower(), goal.slug)
+
+
+def order_releases(releases: Iterable[Release]) -> list[Release]:
+    """Planned releases first (nearest version first), then released ones newest first:
+    by date, and on the same date the higher SemVer first."""
+    planned = [r for r in releases if r.is_planned]
+    released = [r for r in releases if not r.is_planned]
+    planned.sort(key=lambda r: r.version.key if r.version else ())
+    released.sort(
+        key=lambda r: ((r.date or dt.date.min), r.version.key if r.version else ()),
+        reverse=True,
+    )
+    return planned + released
+
+
+def _unique(items: list[T], kind: str, errors: ErrorList) -> dict[str, T]:
+    """Items by slug; a second item with the same slug is an error naming both files."""
+    found: dict[str, T] = {}
+    for item in items:
+        if not item.slug:
+            continue  # its reader already reported why it has no usable slug
+        if item.slug in found:
+            first = found[item.slug]
+            what = "version" if kind == "release" else "slug"
+            errors.add(
+                item.source,
+                item.line,
+                f"duplicate {kind} {what} '{item.slug}': also used by {first.source}",
+            )
+            continue
+        found[item.slug] = item
+    return found
+
+
+def _check_page_slugs(pages: Iterable[Page], errors: ErrorList) -> None:
+    for page in pages:
+        if page.slug in RESERVED_NAMES:
+            errors.add(
+                page.source,
+                None,
+                f"page slug '{page.slug}' is taken by pmsite's own /{page.slug}/; rename the file",
+            )
+
+
+def _resolve(
+    item: Item,
+    references: Sequence[tuple[str, int]],
+    targets: dict[str, T],
+    field: str,
+    kind: str,
+    errors: ErrorList,
+) -> list[T]:
+    resolved = []
+    for reference, line in references:
+        key = reference if kind == "release" else reference.lower()
+        target = targets.get(key)
+        if target is None:
+            errors.add(
+                item.source,
+                line,
+                f"{field}: unknown {kind} '{reference}'{did_you_mean(reference, targets)}",
+            )
+        elif target not in resolved:
+            resolved.append(target)
+    return resolved
+
+
+def _resolve_metric_targets(
+    item: Item, targets: list[MetricTarget], metrics: dict[str, Metric], errors: ErrorList
+) -> None:
+    for target in targets:
+        if not target.metric_slug:
+            continue
+        metric = metrics.get(target.metric_slug.lower())
+        if metric is None:
+            errors.add(
+                item.source,
+                target.line,
+                f"metrics: unknown metric '{target.metric_slug}'"
+                f"{did_you_mean(target.metric_slug, metrics)}",
+            )
+            continue
+        target.metric = metric
+        target.name = metric.name
+        target.unit = metric.unit
+        target.direction = metric.direction
+        if metric.points:
+            target.current = metric.points[-1].value
+            if target.baseline is None:
+                target.baseline = metric.points[0].value
+
+
+def _link(site: Site, errors: ErrorList) -> None:
+    """URLs, previous/next releases, backlinks and tags, among visible items only."""
+    for item in site.items():
+        assign_item_url(item)
+    visible = {id(item) for item in site.items()}
+    for release in site.releases:
+        release.goals = [g for g in release.goals if id(g) in visible]
+    for reflection in site.reflections:
+        reflection.goals = [g for g in reflection.goals if id(g) in visible]
+        reflection.releases = [r for r in reflection.releases if id(r) in visible]
+
+    released = site.released_releases
+    for newer, older in itertools.pairwise(released):
+        newer.previous, older.next = older, newer
+
+    for release in site.releases:
+        for goal in release.goals:
+            goal.releases.append(release)
+    for reflection in site.reflections:
+        for goal in reflection.goals:
+            goal.reflections.append(reflection)
+        for release in reflection.releases:
+            release.reflections.append(reflection)
+    for item in (*site.goals, *site.releases):
+        for target in item.metrics:
+            if target.metric is None:
+                continue
+            if id(target.metric) not in visible:
+                target.metric = None
+                continue
+            users = target.metric.goals if isinstance(item, Goal) else target.metric.releases
+            if item not in users:
+                users.append(item)
+    site.tags = _collect_tags(site, errors)
+
+
+def _collect_tags(site: Site, errors: ErrorList) -> list[Tag]:
+    tags: dict[str, Tag] = {}
+    for item in site.items():
+        for name, line in item.tag_names:
+            slug = tag_slug(name)
+            if not slug:
+                errors.add(item.source, line, f"tags: '{name}' has no letters or digits")
+                continue
+            tag = tags.setdefault(slug, Tag(name=name, slug=slug))
+            if item not in tag.items:
+                tag.items.append(item)
+            if tag not in item.tags:
+                item.tags.append(tag)
+    for tag in tags.values():
+        assign_tag_url(tag)
+    return sorted(tags.values(), key=lambda t: t.slug)

@@ -1,0 +1,159 @@
+"""FieldReader: typed access to one YAML mapping that reports every problem with its line.
+
+Each accessor returns a usable value (or None/default) and records an error instead of
+raising, so one run collects every problem in every file.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable
+from typing import Any
+
+from .errors import ErrorList, did_you_mean
+from .model import Markdown
+from .timeframe import TARGET_FORMATS, Target, parse_date, parse_target
+from .yamlload import YamlList, YamlMap
+
+_TYPE_NAMES = {
+    bool: "true/false",
+    int: "a whole number",
+    float: "a number",
+    str: "text",
+    list: "a list",
+    dict: "a mapping",
+    dt.date: "a date",
+}
+
+
+def describe(value: Any) -> str:
+    """How a YAML value reads to a user: 'a number', 'a list', 'empty'..."""
+    if value is None:
+        return "nothing"
+    for kind, name in _TYPE_NAMES.items():
+        if isinstance(value, kind):
+            return name
+    return type(value).__name__
+
+
+class FieldReader:
+    """Reads the fields of one mapping; ``finish()`` reports keys nobody asked for."""
+
+    def __init__(
+        self,
+        data: YamlMap,
+        source: str,
+        errors: ErrorList,
+        known: Iterable[str],
+        prefix: str = "",
+    ) -> None:
+        self.data = data
+        self.source = source
+        self.errors = errors
+        self.known = tuple(known)
+        self.prefix = prefix
+
+    def line(self, key: str) -> int:
+        return self.data.line_of(key)
+
+    def error(self, key: str, message: str, line: int | None = None) -> None:
+        self.errors.add(self.source, line or self.line(key), f"{self.prefix}{key}: {message}")
+
+    def finish(self) -> None:
+        for key in self.data:
+            if key not in self.known:
+                hint = did_you_mean(key, self.known)
+                self.error(key, f"unknown field{hint}; known fields: {', '.join(self.known)}")
+
+    def get(self, key: str, required: bool = False) -> Any:
+        value = self.data.get(key)
+        if value is None and required:
+            if key in self.data:
+                self.error(key, "is required and must not be empty")
+            else:
+                self.errors.add(
+                    self.source, self.data.line, f"{self.prefix}{key}: missing required field"
+                )
+        return value
+
+    def _typed(self, key: str, kinds: tuple[type, ...], required: bool, what: str) -> Any:
+        value = self.get(key, required)
+        if value is None:
+            return None
+        if isinstance(value, bool) and bool not in kinds:
+            self.error(key, f"must be {what}, got true/false")
+            return None
+        if not isinstance(value, kinds):
+            hint = " (put it in quotes)" if str in kinds else ""
+            self.error(key, f"must be {what}, got {describe(value)}{hint}")
+            return None
+        return value
+
+    def text(self, key: str, required: bool = False, default: str = "") -> str:
+        value = self._typed(key, (str,), required, "text")
+        return value.strip() if value is not None else default
+
+    def integer(self, key: str) -> int | None:
+        return self._typed(key, (int,), False, "a whole number")
+
+    def number(self, key: str, required: bool = False) -> float | None:
+        value = self._typed(key, (int, float), required, "a number")
+        return float(value) if value is not None else None
+
+    def boolean(self, key: str) -> bool:
+        value = self._typed(key, (bool,), False, "true or false")
+        return bool(value)
+
+    def choice(self, key: str, choices: tuple[str, ...], required: bool = False) -> str:
+        value = self.text(key, required)
+        if value and value not in choices:
+            hint = did_you_mean(value, choices)
+            self.error(key, f"unknown value '{value}'{hint}; allowed: {', '.join(choices)}")
+            return ""
+        return value
+
+    def date(self, key: str, required: bool = False) -> dt.date | None:
+        value = self.get(key, required)
+        if value is None:
+            return None
+        day = parse_date(value)
+        if day is None:
+            self.error(key, f"'{value}' is not a date; write it as YYYY-MM-DD")
+        return day
+
+    def target(self, key: str) -> Target | None:
+        value = self.get(key)
+        if value is None:
+            return None
+        target = parse_target(value)
+        if target is None:
+            self.error(key, f"'{value}' is not a target; use {TARGET_FORMATS}")
+        return target
+
+    def mapping(self, key: str, required: bool = False) -> YamlMap | None:
+        return self._typed(key, (YamlMap,), required, "a mapping of 'key: value' lines")
+
+    def items(self, key: str) -> list[tuple[Any, int]]:
+        """(item, line) for each entry of a list field; a single value counts as one."""
+        value = self.get(key)
+        if value is None:
+            return []
+        if isinstance(value, YamlList):
+            return [(item, value.line_of(i)) for i, item in enumerate(value)]
+        if isinstance(value, (YamlMap, list)):
+            self.error(key, f"must be a list, got {describe(value)}")
+            return []
+        return [(value, self.line(key))]
+
+    def text_list(self, key: str) -> list[tuple[str, int]]:
+        """(text, line) for each entry of a list of strings."""
+        result = []
+        for item, line in self.items(key):
+            if isinstance(item, str) and item.strip():
+                result.append((item.strip(), line))
+            else:
+                self.error(key, f"each entry must be text, got {describe(item)}", line)
+        return result
+
+    def markdown_list(self, key: str) -> list[Markdown]:
+        return [Markdown(text, inline=True) for text, _ in self.text_list(key)]

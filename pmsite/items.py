@@ -1,0 +1,338 @@
+"""From RawDocuments to typed items: one reader per content kind, every field checked.
+
+Readers never raise on bad content: they record each problem (file, line, field) and
+return the item anyway when it is usable, so one run reports everything at once.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import itertools
+import re
+from collections.abc import Callable
+from pathlib import Path
+
+from .content import RawDocument, read_text
+from .errors import ErrorList, did_you_mean, display_path
+from .fields import FieldReader, describe
+from .model import (
+    CHANGE_CATEGORIES,
+    DIRECTIONS,
+    GOAL_STATUSES,
+    HORIZONS,
+    REFLECTION_PERIODS,
+    RELEASE_STATUSES,
+    Goal,
+    Item,
+    Markdown,
+    Metric,
+    MetricTarget,
+    Page,
+    Point,
+    Reflection,
+    Release,
+)
+from .semver import parse_version
+from .timeframe import parse_date
+from .yamlload import YamlMap
+
+COMMON_KEYS = ("title", "summary", "tags", "draft")
+GOAL_KEYS = (*COMMON_KEYS, "status", "horizon", "target", "theme", "owner", "priority", "metrics")
+RELEASE_KEYS = (
+    *COMMON_KEYS,
+    "version",
+    "date",
+    "status",
+    "target",
+    "highlights",
+    "changes",
+    "breaking",
+    "goals",
+    "yanked",
+    "metrics",
+)
+REFLECTION_KEYS = (
+    *COMMON_KEYS,
+    "date",
+    "period",
+    "wins",
+    "setbacks",
+    "learnings",
+    "next",
+    "goals",
+    "releases",
+)
+METRIC_KEYS = (
+    "name",
+    "unit",
+    "direction",
+    "description",
+    "points",
+    "csv",
+    "summary",
+    "tags",
+    "draft",
+)
+PAGE_KEYS = COMMON_KEYS
+METRIC_REF_KEYS = ("metric", "target", "baseline")
+METRIC_INLINE_KEYS = ("name", "unit", "baseline", "current", "target", "direction")
+
+# Slugs come from file names: letters (any script), digits, '-', '_' and '.'.
+_SLUG = re.compile(r"^\w[\w.-]*$")
+
+
+def read_items(documents: list[RawDocument], site_dir: Path, errors: ErrorList) -> list[Item]:
+    """Typed items for every document that is usable; problems go to ``errors``."""
+    readers: dict[str, Callable[[RawDocument, FieldReader], Item]] = {
+        "goal": _read_goal,
+        "release": _read_release,
+        "reflection": _read_reflection,
+        "metric": lambda doc, fields: _read_metric(doc, fields, site_dir),
+        "page": _read_page,
+    }
+    known = {
+        "goal": GOAL_KEYS,
+        "release": RELEASE_KEYS,
+        "reflection": REFLECTION_KEYS,
+        "metric": METRIC_KEYS,
+        "page": PAGE_KEYS,
+    }
+    items = []
+    for document in documents:
+        fields = FieldReader(document.data, document.display, errors, known[document.kind])
+        item = readers[document.kind](document, fields)
+        fields.finish()
+        items.append(item)
+    return items
+
+
+def file_slug(document: RawDocument, errors: ErrorList) -> str:
+    """The slug of an item named by its file (lower case, so Foo.md and foo.md collide)."""
+    stem = document.stem
+    if not _SLUG.match(stem) or ".." in stem:
+        errors.add(
+            document.display,
+            None,
+            f"file name '{stem}' cannot be a URL slug: use letters, digits, '-', '_' or '.'",
+        )
+    return stem.lower()
+
+
+def _common(document: RawDocument, fields: FieldReader, title: str, **kwargs: object) -> dict:
+    return {
+        "kind": document.kind,
+        "source": document.display,
+        "line": document.data.line,
+        "title": title,
+        "summary": fields.text("summary"),
+        "tag_names": fields.text_list("tags"),
+        "draft": fields.boolean("draft"),
+        "body": Markdown(document.body),
+        **kwargs,
+    }
+
+
+def _read_goal(document: RawDocument, fields: FieldReader) -> Goal:
+    slug = file_slug(document, fields.errors)
+    return Goal(
+        **_common(document, fields, fields.text("title", required=True), slug=slug),
+        status=fields.choice("status", GOAL_STATUSES, required=True),
+        horizon=fields.choice("horizon", HORIZONS),
+        target=fields.target("target"),
+        theme=fields.text("theme"),
+        owner=fields.text("owner"),
+        priority=_priority(fields),
+        metrics=_metric_targets(fields),
+    )
+
+
+def _priority(fields: FieldReader) -> int | None:
+    priority = fields.integer("priority")
+    if priority is not None and priority < 1:
+        fields.error("priority", f"must be 1 or more (1 is the highest), got {priority}")
+        return None
+    return priority
+
+
+def _read_release(document: RawDocument, fields: FieldReader) -> Release:
+    version_text = fields.text("version", required=True)
+    version = parse_version(version_text) if version_text else None
+    if version_text and version is None:
+        fields.error(
+            "version",
+            f"'{version_text}' is not a SemVer 2.0.0 version (e.g. 1.4.0 or 2.0.0-rc.1)",
+        )
+    status = fields.choice("status", RELEASE_STATUSES) or "released"
+    release = Release(
+        **_common(document, fields, fields.text("title"), slug=version_text if version else ""),
+        version=version,
+        status=status,
+        date=fields.date("date", required=status != "planned"),
+        target=fields.target("target"),
+        highlights=fields.markdown_list("highlights"),
+        changes=_changes(fields),
+        breaking=fields.markdown_list("breaking"),
+        goal_slugs=fields.text_list("goals"),
+        yanked=fields.boolean("yanked"),
+        metrics=_metric_targets(fields),
+    )
+    if not release.title:
+        release.title = f"Version {version_text}" if version_text else document.stem
+    return release
+
+
+def _changes(fields: FieldReader) -> dict[str, list[Markdown]]:
+    changes = fields.mapping("changes")
+    if changes is None:
+        return {}
+    inner = FieldReader(changes, fields.source, fields.errors, CHANGE_CATEGORIES, "changes: ")
+    result = {}
+    for category in CHANGE_CATEGORIES:
+        notes = inner.markdown_list(category)
+        if notes:
+            result[category] = notes
+    for key in changes:
+        if key not in CHANGE_CATEGORIES:
+            inner.error(
+                key,
+                f"unknown change category{did_you_mean(key, CHANGE_CATEGORIES)};"
+                f" Keep a Changelog categories are: {', '.join(CHANGE_CATEGORIES)}",
+            )
+    return result
+
+
+def _read_reflection(document: RawDocument, fields: FieldReader) -> Reflection:
+    slug = file_slug(document, fields.errors)
+    return Reflection(
+        **_common(document, fields, fields.text("title", required=True), slug=slug),
+        date=fields.date("date", required=True),
+        period=fields.choice("period", REFLECTION_PERIODS),
+        wins=fields.markdown_list("wins"),
+        setbacks=fields.markdown_list("setbacks"),
+        learnings=fields.markdown_list("learnings"),
+        next=fields.markdown_list("next"),
+        goal_slugs=fields.text_list("goals"),
+        release_versions=fields.text_list("releases"),
+    )
+
+
+def _read_page(document: RawDocument, fields: FieldReader) -> Page:
+    slug = file_slug(document, fields.errors)
+    return Page(**_common(document, fields, fields.text("title", required=True), slug=slug))
+
+
+def _read_metric(document: RawDocument, fields: FieldReader, site_dir: Path) -> Metric:
+    slug = file_slug(document, fields.errors)
+    name = fields.text("name", required=True)
+    metric = Metric(
+        **_common(document, fields, name, slug=slug),
+        name=name,
+        unit=fields.text("unit"),
+        direction=fields.choice("direction", DIRECTIONS) or "up",
+        description=Markdown(fields.text("description")),
+    )
+    if "points" in document.data and "csv" in document.data:
+        fields.error("csv", "give either 'points' or 'csv', not both")
+    elif "csv" in document.data:
+        metric.points = _csv_points(document, fields, site_dir)
+    else:
+        metric.points = _yaml_points(fields)
+    return metric
+
+
+def _yaml_points(fields: FieldReader) -> list[Point]:
+    points: list[Point] = []
+    for index, (entry, line) in enumerate(fields.items("points")):
+        if not isinstance(entry, YamlMap):
+            fields.error("points", f"each point is {{date, value}}, got {describe(entry)}", line)
+            continue
+        point = FieldReader(entry, fields.source, fields.errors, ("date", "value"))
+        point.prefix = f"points item {index + 1}: "
+        day, value = point.date("date", required=True), point.number("value", required=True)
+        point.finish()
+        if day is not None and value is not None:
+            points.append(Point(day, value))
+    return _check_point_dates(points, fields, fields.line("points"), fields.source)
+
+
+def _csv_points(document: RawDocument, fields: FieldReader, site_dir: Path) -> list[Point]:
+    name = fields.text("csv")
+    if not name:
+        return []
+    path = (document.path.parent / name).resolve()
+    content_dir = (site_dir / "content").resolve()
+    if not path.is_relative_to(content_dir):
+        fields.error("csv", f"'{name}' is outside content/")
+        return []
+    if not path.is_file():
+        fields.error("csv", f"file '{name}' not found next to {document.path.name}")
+        return []
+    shown = display_path(path, site_dir.resolve())
+    text = read_text(path, shown, fields.errors)
+    if text is None:
+        return []
+    rows = list(csv.reader(io.StringIO(text)))
+    if not rows or [cell.strip().lower() for cell in rows[0]] != ["date", "value"]:
+        fields.errors.add(shown, 1, "the first line must be the header 'date,value'")
+        return []
+    points = []
+    for number, row in enumerate(rows[1:], start=2):
+        if not row or not "".join(row).strip():
+            continue
+        day = parse_date(row[0]) if len(row) == 2 else None
+        try:
+            value = float(row[1]) if len(row) == 2 else None
+        except ValueError:
+            value = None
+        if day is None or value is None:
+            fields.errors.add(shown, number, f"expected 'YYYY-MM-DD,number', got {','.join(row)!r}")
+            continue
+        points.append(Point(day, value))
+    return _check_point_dates(points, fields, 1, shown)
+
+
+def _check_point_dates(points: list[Point], fields: FieldReader, line: int, shown: str) -> list:
+    points.sort(key=lambda point: point.date)
+    for before, after in itertools.pairwise(points):
+        if before.date == after.date:
+            fields.errors.add(shown, line, f"two points share the date {after.date.isoformat()}")
+    return points
+
+
+def _metric_targets(fields: FieldReader) -> list[MetricTarget]:
+    result = []
+    for index, (entry, line) in enumerate(fields.items("metrics")):
+        prefix = f"metrics item {index + 1}: "
+        if not isinstance(entry, YamlMap):
+            fields.errors.add(
+                fields.source,
+                line,
+                f"{prefix}must be {{metric: <slug>, target: N}} or"
+                f" {{name, unit, baseline, current, target, direction}}, got {describe(entry)}",
+            )
+            continue
+        if "metric" in entry:
+            reader = FieldReader(entry, fields.source, fields.errors, METRIC_REF_KEYS, prefix)
+            slug = reader.text("metric", required=True)
+            target = MetricTarget(
+                name=slug,
+                metric_slug=slug,
+                target=reader.number("target", required=True),
+                baseline=reader.number("baseline"),
+                line=reader.line("metric"),
+            )
+        else:
+            reader = FieldReader(entry, fields.source, fields.errors, METRIC_INLINE_KEYS, prefix)
+            target = MetricTarget(
+                name=reader.text("name", required=True),
+                unit=reader.text("unit"),
+                direction=reader.choice("direction", DIRECTIONS) or "up",
+                baseline=reader.number("baseline"),
+                current=reader.number("current"),
+                target=reader.number("target", required=True),
+                line=line,
+            )
+        reader.finish()
+        result.append(target)
+    return result

@@ -1,0 +1,198 @@
+"""The Jinja environment and one context builder per page type -> RenderedPage list.
+
+Templates come from the site's own ``templates/`` first and the built-in theme second;
+``!default/NAME`` always names the built-in one, so an override can extend it.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import sys
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+from urllib.parse import quote, urlsplit
+
+import jinja2
+
+from . import __version__
+from .errors import ContentError, ContentErrors, PmsiteError, display_path
+from .model import CHANGE_CATEGORIES, Site
+from .urls import absolute_url, output_path, relative_url
+
+BUILTIN_PREFIX = "!default"
+CHANGE_LABELS = {category: category.capitalize() for category in CHANGE_CATEGORIES}
+LANE_LABELS = {"now": "Now", "next": "Next", "later": "Later", "": "No lane"}
+
+
+@dataclass(frozen=True)
+class RenderedPage:
+    """One output file: its path under output/, its bytes, and what produced it."""
+
+    path: str
+    content: bytes
+    source: str
+
+
+def builtin_theme_dir() -> Path:
+    """The default theme: pmsite/templates/ when installed from a wheel, the repository's
+    top-level templates/ when running from a checkout (or an editable install)."""
+    package_dir = Path(__file__).resolve().parent
+    for candidate in (package_dir / "templates", package_dir.parent / "templates"):
+        if (candidate / "base.html").is_file():
+            return candidate
+    raise PmsiteError(f"pmsite's built-in templates are missing from {package_dir}")
+
+
+def make_environment(site_dir: Path) -> jinja2.Environment:
+    builtin = jinja2.FileSystemLoader(builtin_theme_dir())
+    loaders: list[jinja2.BaseLoader] = [
+        jinja2.PrefixLoader({BUILTIN_PREFIX: builtin}, delimiter="/")
+    ]
+    if (site_dir / "templates").is_dir():
+        loaders.append(jinja2.FileSystemLoader(site_dir / "templates"))
+    loaders.append(builtin)
+    env = jinja2.Environment(
+        loader=jinja2.ChoiceLoader(loaders),
+        autoescape=jinja2.select_autoescape(["html", "xml"], default_for_string=True),
+        undefined=jinja2.StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+    )
+    env.filters["url"] = _url_filter
+    env.filters["absolute_url"] = _absolute_url_filter
+    env.filters["date"] = format_date
+    env.filters["number"] = format_number
+    env.filters["percent"] = lambda value: "" if value is None else f"{round(value * 100)}%"
+    env.globals.update(
+        pmsite_version=__version__,
+        change_labels=CHANGE_LABELS,
+        lane_labels=LANE_LABELS,
+    )
+    return env
+
+
+@jinja2.pass_context
+def _url_filter(context: jinja2.runtime.Context, url: str) -> str:
+    """A link from the page being rendered to ``url`` (relative to the site root).
+
+    The 404 page is served at any depth, so it links from the base URL's path instead.
+    """
+    page_url = context["page_url"]
+    base_url = context["site"].config.base_url
+    if page_url == "404.html" and base_url:
+        return urlsplit(base_url).path + quote(url, safe="/#?=&.-_~")
+    return relative_url(page_url, url)
+
+
+@jinja2.pass_context
+def _absolute_url_filter(context: jinja2.runtime.Context, url: str) -> str:
+    return absolute_url(context["site"].config.base_url, url)
+
+
+def format_date(value: dt.date | None, style: str = "long") -> str:
+    """'26 November 2026' (long) or '26 Nov 2026' (short); '' for no date."""
+    if value is None:
+        return ""
+    month = value.strftime("%B" if style == "long" else "%b")
+    return f"{value.day} {month} {value.year}"
+
+
+def format_number(value: float | None) -> str:
+    """1200.0 -> '1200', 0.125 -> '0.13', None -> '–' (no value)."""
+    if value is None:
+        return "–"
+    if float(value).is_integer():
+        return str(int(value))
+    return f"{value:.2f}".rstrip("0").rstrip(".")
+
+
+def page_list(site: Site) -> Iterator[tuple[str, str, dict[str, Any], str]]:
+    """(url, template, context, source) for every HTML page of the site."""
+    yield "", "home.html", {"title": site.config.title}, site.config.source
+    yield "roadmap/", "roadmap.html", {"title": "Roadmap"}, site.config.source
+    yield "goals/", "goals.html", {"title": "Goals"}, site.config.source
+    yield "releases/", "releases.html", {"title": "Releases"}, site.config.source
+    yield "reflections/", "reflections.html", {"title": "Reflections"}, site.config.source
+    yield "metrics/", "metrics.html", {"title": "Metrics"}, site.config.source
+    yield "tags/", "tags.html", {"title": "Tags"}, site.config.source
+    for item in site.items():
+        context = {"title": item.title, item.kind: item, "item": item}
+        yield item.url, f"{item.kind}.html", context, item.source
+    for tag in site.tags:
+        yield tag.url, "tag.html", {"title": f"Tagged “{tag.name}”", "tag": tag}, "tags"
+    yield "404.html", "404.html", {"title": "Page not found"}, site.config.source
+
+
+class Renderer:
+    """Renders pages; every template problem is collected with its file and line."""
+
+    def __init__(self, site: Site, site_dir: Path) -> None:
+        self.site = site
+        self.site_dir = site_dir
+        self.env = make_environment(site_dir)
+        self.errors: list[ContentError] = []
+
+    def render(self, template_name: str, url: str, **context: Any) -> str | None:
+        try:
+            template = self.env.get_template(template_name)
+            return template.render(site=self.site, config=self.site.config, page_url=url, **context)
+        except jinja2.TemplateSyntaxError as error:
+            self._report(error.filename or error.name or template_name, error.lineno, error)
+        except jinja2.TemplateNotFound as error:
+            self.errors.append(
+                ContentError(f"templates/{template_name}", None, f"template not found: {error}")
+            )
+        except Exception as error:  # a template's runtime error: show where it happened
+            filename, line = _template_frame(error)
+            self._report(filename or template_name, line, error)
+        return None
+
+    def _report(self, filename: str, line: int | None, error: Exception) -> None:
+        message = getattr(error, "message", None) or str(error)
+        path = self._template_display(filename)
+        self.errors.append(ContentError(path, line, f"template error: {message}"))
+
+    def _template_display(self, filename: str) -> str:
+        path = Path(filename)
+        if path.is_absolute():
+            if path.is_relative_to(self.site_dir):
+                return display_path(path, self.site_dir)
+            theme = builtin_theme_dir()
+            if path.is_relative_to(theme):
+                return f"(built-in theme) {path.relative_to(theme).as_posix()}"
+        return filename
+
+    def render_pages(self, pages: Iterator[tuple[str, str, dict, str]]) -> list[RenderedPage]:
+        rendered = []
+        for url, template_name, context, source in pages:
+            html = self.render(template_name, url, **context)
+            if html is not None:
+                rendered.append(RenderedPage(output_path(url), html.encode("utf-8"), source))
+        return rendered
+
+    def raise_if_errors(self) -> None:
+        if self.errors:
+            raise ContentErrors(sorted(set(self.errors), key=lambda e: (e.path, e.line or 0)))
+
+
+def _template_frame(error: Exception) -> tuple[str | None, int | None]:
+    """The innermost template file and line in a traceback (Jinja maps them for us)."""
+    found: tuple[str | None, int | None] = (None, None)
+    tb = error.__traceback__ or sys.exc_info()[2]
+    while tb is not None:
+        filename = tb.tb_frame.f_code.co_filename
+        if filename.endswith((".html", ".xml", ".txt", ".json")):
+            found = (filename, tb.tb_lineno)
+        tb = tb.tb_next
+    return found
+
+
+def render_site(site: Site, site_dir: Path) -> list[RenderedPage]:
+    """Every HTML page of ``site``; raises ContentErrors listing every template problem."""
+    renderer = Renderer(site, site_dir)
+    pages = renderer.render_pages(page_list(site))
+    renderer.raise_if_errors()
+    return pages

@@ -1,0 +1,82 @@
+"""Dates and roadmap targets: 2027-Q1, 2027-H1, 2027-03 or a plain date."""
+
+from __future__ import annotations
+
+import calendar
+import datetime as dt
+import re
+from dataclasses import dataclass
+
+_QUARTER = re.compile(r"^(\d{4})-Q([1-4])$")
+_HALF = re.compile(r"^(\d{4})-H([12])$")
+_MONTH = re.compile(r"^(\d{4})-(0[1-9]|1[0-2])$")
+TARGET_FORMATS = "2027-Q1, 2027-H1, 2027-03 or 2027-03-31"
+
+
+@dataclass(frozen=True)
+class Target:
+    """A target period; ``start`` and ``end`` are the first and last day it covers."""
+
+    text: str
+    kind: str  # quarter | half | month | date
+    start: dt.date
+    end: dt.date
+
+    @property
+    def quarter(self) -> str:
+        """The quarter the target ends in, e.g. '2027-Q1' (the roadmap timeline's lane)."""
+        return f"{self.end.year}-Q{(self.end.month - 1) // 3 + 1}"
+
+    @property
+    def label(self) -> str:
+        if self.kind == "month":
+            return f"{calendar.month_abbr[self.start.month]} {self.start.year}"
+        if self.kind == "date":
+            return self.start.isoformat()
+        return self.text
+
+    @property
+    def sort_key(self) -> tuple[dt.date, dt.date]:
+        return (self.end, self.start)
+
+
+def _last_day(year: int, month: int) -> dt.date:
+    return dt.date(year, month, calendar.monthrange(year, month)[1])
+
+
+def parse_target(value: object) -> Target | None:
+    """The Target for a YAML value (text or a date), or None when it has none of the forms."""
+    if isinstance(value, dt.datetime):
+        value = value.date()
+    if isinstance(value, dt.date):
+        return Target(value.isoformat(), "date", value, value)
+    if not isinstance(value, str):
+        return None
+    text = value.strip()
+    if match := _QUARTER.match(text):
+        year, quarter = int(match[1]), int(match[2])
+        first = 3 * quarter - 2
+        return Target(text, "quarter", dt.date(year, first, 1), _last_day(year, first + 2))
+    if match := _HALF.match(text):
+        year, half = int(match[1]), int(match[2])
+        first = 6 * half - 5
+        return Target(text, "half", dt.date(year, first, 1), _last_day(year, first + 5))
+    if match := _MONTH.match(text):
+        year, month = int(match[1]), int(match[2])
+        return Target(text, "month", dt.date(year, month, 1), _last_day(year, month))
+    day = parse_date(text)
+    return Target(day.isoformat(), "date", day, day) if day else None
+
+
+def parse_date(value: object) -> dt.date | None:
+    """A date from a YAML date or an ISO 'YYYY-MM-DD' string, or None."""
+    if isinstance(value, dt.datetime):
+        return value.date()
+    if isinstance(value, dt.date):
+        return value
+    if isinstance(value, str):
+        try:
+            return dt.date.fromisoformat(value.strip())
+        except ValueError:
+            return None
+    return None

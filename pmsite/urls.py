@@ -1,0 +1,73 @@
+"""The one place that maps items to output files and URLs, and URLs to relative links.
+
+Every URL inside pmsite is relative to the site root ('goals/x/', '' for the home page);
+pages turn them into links relative to themselves so a site works under any sub-path.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from urllib.parse import quote
+
+from .model import Item, Tag
+
+SECTION_URLS = {
+    "goal": "goals/",
+    "release": "releases/",
+    "reflection": "reflections/",
+    "metric": "metrics/",
+    "page": "",
+}
+# Top-level names pmsite writes itself; a free page may not take one.
+RESERVED_NAMES = {
+    "index.html",
+    "404.html",
+    "roadmap",
+    "goals",
+    "releases",
+    "reflections",
+    "metrics",
+    "tags",
+    "assets",
+    "feed.xml",
+    "feed.json",
+    "sitemap.xml",
+    "roadmap.json",
+}
+
+
+def item_url(kind: str, slug: str) -> str:
+    return f"{SECTION_URLS[kind]}{slug}/"
+
+
+def output_path(url: str) -> str:
+    """The file a directory URL is written to: 'goals/x/' -> 'goals/x/index.html'."""
+    return f"{url}index.html" if url == "" or url.endswith("/") else url
+
+
+def assign_item_url(item: Item) -> None:
+    item.url = item_url(item.kind, item.slug)
+    item.output_path = output_path(item.url)
+
+
+def assign_tag_url(tag: Tag) -> None:
+    tag.url = f"tags/{tag.slug}/"
+    tag.output_path = output_path(tag.url)
+
+
+def tag_slug(name: str) -> str:
+    """A URL slug for a tag name: lower case, letters and digits, runs of others as '-'."""
+    text = unicodedata.normalize("NFKC", name).lower()
+    return re.sub(r"[^\w]+|_+", "-", text).strip("-")
+
+
+def relative_url(from_url: str, to_url: str) -> str:
+    """A link from the page at ``from_url`` to ``to_url`` (both relative to the root)."""
+    link = "../" * from_url.count("/") + quote(to_url, safe="/#?=&.-_~")
+    return link or "./"
+
+
+def absolute_url(base_url: str, url: str) -> str:
+    """``url`` under the site's base URL; ``url`` alone when there is no base URL."""
+    return base_url + quote(url, safe="/#?=&.-_~") if base_url else url

@@ -1,0 +1,124 @@
+"""Writing the built site: refuse unsafe output folders, stage every file in a temporary
+folder beside the output, and swap it in only when everything was written.
+
+A failed build therefore leaves the previous output exactly as it was. A marker file
+tells pmsite that a folder is its own, so it never replaces a folder a user made.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path, PurePosixPath
+
+from .errors import ContentError, ContentErrors, OutputError
+
+MARKER = ".pmsite-output"
+MARKER_TEXT = "This folder is written by pmsite build and replaced on every build.\n"
+
+
+@dataclass(frozen=True)
+class OutputFile:
+    """A file to write: its path under the output folder and its bytes or source file."""
+
+    path: str
+    source: str
+    content: bytes | None = None
+    copy_from: Path | None = None
+
+
+def check_output_dir(site_dir: Path, output_dir: Path) -> None:
+    """Raise OutputError unless ``output_dir`` is safe to replace wholesale."""
+    site = site_dir.resolve()
+    out = output_dir.resolve()
+    protected = [site / "content", site / "templates"]
+    if out == site or site.is_relative_to(out):
+        raise OutputError(f"refusing to use {output_dir} as output: it holds the site itself")
+    for folder in protected:
+        if out == folder or out.is_relative_to(folder):
+            raise OutputError(
+                f"refusing to use {output_dir} as output: it is inside {folder.name}/,"
+                " which holds your sources"
+            )
+    if out.exists() and not out.is_dir():
+        raise OutputError(f"refusing to use {output_dir} as output: it is a file")
+    if out.is_dir() and any(out.iterdir()) and not (out / MARKER).is_file():
+        raise OutputError(
+            f"refusing to replace {output_dir}: it is not empty and pmsite did not create it"
+            f" (no {MARKER} file); empty it or choose another --output"
+        )
+
+
+def check_unique_paths(files: Iterable[OutputFile]) -> None:
+    """Two sources must never write the same output file (the second would win silently)."""
+    seen: dict[str, str] = {}
+    problems = []
+    for file in files:
+        key = file.path.lower()
+        if key in seen:
+            problems.append(
+                ContentError(file.source, None, f"writes {file.path}, which {seen[key]} writes too")
+            )
+        else:
+            seen[key] = file.source
+    if problems:
+        raise ContentErrors(problems)
+
+
+def _safe_relative(path: str) -> PurePosixPath:
+    relative = PurePosixPath(path)
+    if relative.is_absolute() or ".." in relative.parts or not relative.parts:
+        raise OutputError(f"internal error: refusing to write outside the output folder: {path}")
+    return relative
+
+
+def recover_interrupted(output_dir: Path) -> None:
+    """Undo what an interrupted build left: restore a moved-away output, drop temp folders."""
+    parent = output_dir.parent
+    if not parent.is_dir():
+        return
+    old_dirs = sorted(parent.glob(f".{output_dir.name}.old-*"))
+    if not output_dir.exists() and old_dirs:
+        os.replace(old_dirs[-1], output_dir)
+        old_dirs = old_dirs[:-1]
+    for leftover in [*old_dirs, *parent.glob(f".{output_dir.name}.tmp-*")]:
+        shutil.rmtree(leftover, ignore_errors=True)
+
+
+def write_output(output_dir: Path, files: list[OutputFile]) -> int:
+    """Write ``files`` into a staging folder, then swap it in as ``output_dir``."""
+    recover_interrupted(output_dir)
+    output_dir.parent.mkdir(parents=True, exist_ok=True)
+    staging = output_dir.parent / f".{output_dir.name}.tmp-{os.getpid()}"
+    shutil.rmtree(staging, ignore_errors=True)
+    try:
+        staging.mkdir()
+        made: set[Path] = {staging}
+        for file in files:
+            target = staging / _safe_relative(file.path)
+            if target.parent not in made:
+                target.parent.mkdir(parents=True, exist_ok=True)
+                made.add(target.parent)
+            if file.copy_from is not None:
+                shutil.copyfile(file.copy_from, target)
+            else:
+                target.write_bytes(file.content or b"")
+        (staging / MARKER).write_text(MARKER_TEXT, encoding="utf-8")
+        _swap_in(staging, output_dir)
+    except OSError as error:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise OutputError(f"could not write {output_dir}: {error}") from None
+    return len(files)
+
+
+def _swap_in(staging: Path, output_dir: Path) -> None:
+    if not output_dir.exists():
+        os.replace(staging, output_dir)
+        return
+    old = output_dir.parent / f".{output_dir.name}.old-{os.getpid()}"
+    shutil.rmtree(old, ignore_errors=True)
+    os.replace(output_dir, old)
+    os.replace(staging, output_dir)
+    shutil.rmtree(old, ignore_errors=True)
