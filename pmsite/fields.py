@@ -152,7 +152,10 @@ class FieldReader:
             if isinstance(item, str) and item.strip():
                 result.append((item.strip(), line))
             else:
-                self.error(key, f"each entry must be text, got {describe(item)}", line)
+                hint = ""
+                if isinstance(item, YamlMap):
+                    hint = " (text with ': ' in it reads as a mapping: put the entry in quotes)"
+                self.error(key, f"each entry must be text, got {describe(item)}{hint}", line)
         return result
 
     def markdown_list(self, key: str) -> list[Markdown]:

@@ -9,11 +9,13 @@ site.yaml turns both off for teams that trust every author.
 from __future__ import annotations
 
 import re
+import xml.etree.ElementTree as etree
 from collections.abc import Iterable
 
 import markdown
 import nh3
 from markdown.extensions.toc import slugify_unicode
+from markdown.treeprocessors import Treeprocessor
 from pygments.formatters import HtmlFormatter
 
 from .model import Markdown
@@ -32,8 +34,22 @@ _ALLOWED_ATTRIBUTES = {
     "th": {"style", "colspan", "rowspan"},
     "ol": {"start"},
 }
+_HEADING_TAGS = {"h1", "h2", "h3", "h4", "h5", "h6"}
 _PARAGRAPH = re.compile(r"^<p>(.*)</p>$", re.DOTALL)
 CODE_CSS_CLASS = "highlight"
+
+
+class _HeadingLevels(Treeprocessor):
+    """Shift a body's headings so the top one is an h2: the page title is the only h1,
+    and headings stay in order whether the writer started at '#' or at '##'."""
+
+    def run(self, root: etree.Element) -> None:
+        headings = [el for el in root.iter() if el.tag in _HEADING_TAGS]
+        if not headings:
+            return
+        shift = 2 - min(int(el.tag[1]) for el in headings)
+        for el in headings:
+            el.tag = f"h{min(6, int(el.tag[1]) + shift)}"
 
 
 class MarkupRenderer:
@@ -50,12 +66,12 @@ class MarkupRenderer:
                     "use_pygments": True,
                     "noclasses": False,
                 },
-                # A page's title is its only h1, so '# Heading' in a body becomes an h2.
-                "toc": {"baselevel": 2, "slugify": slugify_unicode, "permalink": False},
+                "toc": {"slugify": slugify_unicode, "permalink": False},
                 "footnotes": {"BACKLINK_TITLE": "Back to reference %d"},
             },
             output_format="html",
         )
+        self._md.treeprocessors.register(_HeadingLevels(self._md), "pmsite_heading_levels", 6)
         if not unsafe_html:
             # Raw HTML blocks and inline tags are then escaped and shown as text.
             self._md.preprocessors.deregister("html_block")

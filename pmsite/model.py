@@ -125,14 +125,17 @@ class MetricTarget:
     def progress(self) -> float | None:
         """How far from baseline to target the current value is, 0.0 to 1.0.
 
-        The sign of (target - baseline) carries the direction, so 'down' metrics whose
-        target is below the baseline progress as the value falls.
+        A target already met (at or beyond it in the metric's direction) is 1.0; a
+        current value that moved the wrong way, or a target on the wrong side of the
+        baseline for the direction, is 0.0 until the target is met.
         """
         if self.baseline is None or self.current is None or self.target is None:
             return None
+        if self._met():
+            return 1.0
         span = self.target - self.baseline
-        if span == 0:
-            return 1.0 if self._met() else 0.0
+        if (span < 0) != (self.direction == "down") or span == 0:
+            return 0.0
         return max(0.0, min(1.0, (self.current - self.baseline) / span))
 
     def _met(self) -> bool:

@@ -85,8 +85,13 @@ def _syntax_error(error: yaml.MarkedYAMLError, text: str, first_line: int) -> Ya
     if error.context:
         detail += f" ({error.context})"
     lines = text.splitlines()
-    if mark is not None and mark.line < len(lines) and "\t" in lines[mark.line]:
+    line_text = lines[mark.line] if mark is not None and mark.line < len(lines) else ""
+    if "\t" in line_text:
         detail += "; YAML does not allow tabs for indentation, use spaces"
+    elif "cannot start any token" in problem and mark is not None:
+        character = line_text[mark.column : mark.column + 1]
+        if character in ("`", "@"):
+            detail += f"; text that starts with {character} must be put in quotes"
     return YamlError(line, detail)
 
 

@@ -174,7 +174,7 @@ CASES = {
     ),
     "reflection wins not a list of text": (
         {"content/reflections/r.md": "---\ntitle: R\ndate: 2026-01-01\nwins: [{a: 1}]\n---\n"},
-        "content/reflections/r.md:4: wins: each entry must be text, got a mapping",
+        "content/reflections/r.md:4: wins: each entry must be text, got a mapping (text with ': '",
     ),
     "metric missing name": (
         {"content/metrics/m.yaml": "unit: x\n"},

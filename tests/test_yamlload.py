@@ -21,6 +21,7 @@ def test_keys_and_items_remember_their_lines() -> None:
         ("x: !!python/object:os.system {}\n", 1, "YAML tag '!!python/object:os.system'"),
         ("a: 2026-02-30\n", 1, "invalid value '2026-02-30'"),
         ("a: b: c\n", 1, "mapping values are not allowed"),
+        ("a:\n  - `code` first\n", 2, "text that starts with ` must be put in quotes"),
     ],
 )
 def test_errors_name_the_line(text: str, line: int, message: str) -> None:
