@@ -7,9 +7,11 @@ tells pmsite that a folder is its own, so it never replaces a folder a user made
 
 from __future__ import annotations
 
+import fcntl
 import os
 import shutil
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
@@ -87,10 +89,27 @@ def recover_interrupted(output_dir: Path) -> None:
         shutil.rmtree(leftover, ignore_errors=True)
 
 
+@contextmanager
+def output_lock(output_dir: Path) -> Iterator[None]:
+    """Serialise builds into the same output folder (two at once must not mix)."""
+    output_dir.parent.mkdir(parents=True, exist_ok=True)
+    lock_path = output_dir.parent / f".{output_dir.name}.lock"
+    with open(lock_path, "a+b") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(lock, fcntl.LOCK_UN)
+
+
 def write_output(output_dir: Path, files: list[OutputFile]) -> int:
     """Write ``files`` into a staging folder, then swap it in as ``output_dir``."""
+    with output_lock(output_dir):
+        return _write_staged(output_dir, files)
+
+
+def _write_staged(output_dir: Path, files: list[OutputFile]) -> int:
     recover_interrupted(output_dir)
-    output_dir.parent.mkdir(parents=True, exist_ok=True)
     staging = output_dir.parent / f".{output_dir.name}.tmp-{os.getpid()}"
     shutil.rmtree(staging, ignore_errors=True)
     try:

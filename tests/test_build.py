@@ -225,7 +225,8 @@ def test_broken_content_reports_all_errors_and_keeps_output(make_site: MakeSite)
         "2 errors found; nothing was written.",
     ]
     assert tree_bytes(site / "output") == before
-    assert [p.name for p in site.iterdir() if p.name.startswith(".")] == []
+    leftovers = [p.name for p in site.iterdir() if p.name.startswith(".output.")]
+    assert leftovers == [".output.lock"]  # no staging or moved-away folders
 
 
 def test_yaml_error_in_cli_output(make_site: MakeSite) -> None:
@@ -375,3 +376,33 @@ def test_example_site_builds(tmp_path: Path) -> None:
     assert broken_links(output) == []
     for kind in ("goals", "releases", "reflections", "metrics"):
         assert len([p for p in (output / kind).iterdir() if p.is_dir()]) >= 1, kind
+
+
+def test_concurrent_builds_serialise(make_site: MakeSite) -> None:
+    import subprocess
+    import sys
+
+    files = {f"content/goals/g{i}.md": goal(f"Goal {i}") for i in range(60)}
+    site = make_site(files)
+    command = [sys.executable, "-m", "pmsite", "build", "--site", str(site)]
+    runs = [subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE) for _ in "ab"]
+    assert [run.wait(timeout=120) for run in runs] == [0, 0]
+    assert len(list((site / "output/goals").iterdir())) == 61
+    assert sorted(p.name for p in site.iterdir()) == [".output.lock", "content", "output"]
+
+
+def test_drafts_are_left_out_of_every_output(make_site: MakeSite) -> None:
+    site = make_site(
+        {
+            "content/releases/a.md": "---\nversion: 1.0.0\ndate: 2026-01-01\n---\n",
+            "content/releases/b.md": (
+                "---\nversion: 1.1.0-secret\ndate: 2026-02-01\ndraft: true\ntags: [hush]\n---\n"
+            ),
+            "content/goals/g.md": goal("Hush hush", draft="true"),
+            "content/reflections/r.md": "---\ntitle: Hush\ndate: 2026-01-01\ndraft: true\n---\n",
+        }
+    )
+    assert run_pmsite("build", "--site", site).returncode == 0
+    for path, data in tree_bytes(site / "output").items():
+        text = data.decode("utf-8")
+        assert "secret" not in text and "Hush" not in text and "hush" not in text, path
