@@ -66,9 +66,7 @@ def _print_warnings(warnings: Sequence[ContentError]) -> None:
 def _cmd_build(args: argparse.Namespace) -> int:
     if args.base_url is not None and (problem := base_url_problem(args.base_url)):
         raise UsageError(f"--base-url: {problem}")
-    site_dir = args.site
-    output_dir = args.output if args.output is not None else None
-    result = build(site_dir, output_dir, base_url=args.base_url, drafts=args.drafts)
+    result = build(args.site, args.output, base_url=args.base_url, drafts=args.drafts)
     _print_warnings(result.warnings)
     shown = _shown_path(result.output_dir)
     print(

@@ -23,6 +23,10 @@ CHANGE_CATEGORIES = ("added", "changed", "deprecated", "removed", "fixed", "secu
 REFLECTION_SECTIONS = ("wins", "setbacks", "learnings", "next")
 
 
+def as_percent(progress: float | None) -> int | None:
+    return None if progress is None else round(progress * 100)
+
+
 @dataclass
 class Markdown:
     """A piece of Markdown from the content and, after the markup stage, its HTML."""
@@ -146,8 +150,7 @@ class MetricTarget:
 
     @property
     def percent(self) -> int | None:
-        progress = self.progress
-        return None if progress is None else round(progress * 100)
+        return as_percent(self.progress)
 
 
 @dataclass(eq=False)
@@ -173,8 +176,7 @@ class Goal(Item):
 
     @property
     def percent(self) -> int | None:
-        progress = self.progress
-        return None if progress is None else round(progress * 100)
+        return as_percent(self.progress)
 
 
 @dataclass(eq=False)
