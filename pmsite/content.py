@@ -6,7 +6,9 @@ matter, or pure YAML); it knows nothing about what the fields mean (that is mode
 
 from __future__ import annotations
 
+import hashlib
 import os
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -42,6 +44,7 @@ class RawDocument:
     body: str
     body_line: int
     is_yaml: bool
+    digest: str  # of the file's text: what incremental rebuilds compare
 
 
 @dataclass(frozen=True)
@@ -53,6 +56,38 @@ class ContentTree:
     documents: list[RawDocument]
     static_files: list[Path]
     content_dir: Path
+    site_digest: str = ""
+
+
+class DocumentCache:
+    """Parsed documents kept between rebuilds, keyed by path and the file's stat.
+
+    A file whose (mtime, size, inode) is unchanged is not read again; callers that know
+    which files changed (the preview server's watcher) also ``forget`` them, so two saves
+    within one timestamp tick are never confused.
+    """
+
+    def __init__(self) -> None:
+        self._entries: dict[Path, tuple[tuple[int, int, int], RawDocument | None, ErrorList]] = {}
+
+    def forget(self, paths: Iterable[Path]) -> None:
+        for path in paths:
+            self._entries.pop(path, None)
+
+    def read(self, kind: str, path: Path, site_dir: Path, errors: ErrorList) -> RawDocument | None:
+        try:
+            stat = path.stat()
+        except OSError:
+            return _read_item(kind, path, site_dir, errors)
+        key = (stat.st_mtime_ns, stat.st_size, stat.st_ino)
+        cached = self._entries.get(path)
+        if cached is None or cached[0] != key:
+            found = ErrorList()
+            cached = (key, _read_item(kind, path, site_dir, found), found)
+            self._entries[path] = cached
+        errors.errors.extend(cached[2].errors)
+        errors.warnings.extend(cached[2].warnings)
+        return cached[1]
 
 
 def is_ignored_name(name: str) -> bool:
@@ -65,11 +100,13 @@ def is_ignored_name(name: str) -> bool:
     )
 
 
-def read_content(site_dir: Path, errors: ErrorList) -> ContentTree:
+def read_content(
+    site_dir: Path, errors: ErrorList, cache: DocumentCache | None = None
+) -> ContentTree:
     """Read content/ under ``site_dir``; problems go to ``errors``, never raised."""
     content_dir = site_dir / "content"
     site_display = display_path(content_dir / SITE_FILE, site_dir)
-    site_data = _read_site_file(content_dir / SITE_FILE, site_dir, errors)
+    site_data, site_digest = _read_site_file(content_dir / SITE_FILE, site_dir, errors)
     documents: list[RawDocument] = []
     static_files: list[Path] = []
     for entry in sorted(content_dir.iterdir()):
@@ -78,7 +115,11 @@ def read_content(site_dir: Path, errors: ErrorList) -> ContentTree:
         shown = display_path(entry, site_dir)
         if entry.is_dir() and entry.name in KIND_FOLDERS:
             for path in _walk_files(entry, content_dir, site_dir, errors):
-                document = _read_item(KIND_FOLDERS[entry.name], path, site_dir, errors)
+                kind = KIND_FOLDERS[entry.name]
+                if cache is None:
+                    document = _read_item(kind, path, site_dir, errors)
+                else:
+                    document = cache.read(kind, path, site_dir, errors)
                 if document is not None:
                     documents.append(document)
         elif entry.is_dir() and entry.name == STATIC_FOLDER:
@@ -93,7 +134,7 @@ def read_content(site_dir: Path, errors: ErrorList) -> ContentTree:
             )
         else:
             errors.warn(shown, None, "ignored: only site.yaml and folders belong in content/")
-    return ContentTree(site_data, site_display, documents, static_files, content_dir)
+    return ContentTree(site_data, site_display, documents, static_files, content_dir, site_digest)
 
 
 def _walk_files(
@@ -164,15 +205,19 @@ def read_text(path: Path, shown: str, errors: ErrorList) -> str | None:
     return text.replace("\r\n", "\n").replace("\r", "\n")
 
 
-def _read_site_file(path: Path, site_dir: Path, errors: ErrorList) -> YamlMap | None:
+def _read_site_file(path: Path, site_dir: Path, errors: ErrorList) -> tuple[YamlMap | None, str]:
     shown = display_path(path, site_dir)
     if not path.is_file():
         errors.add(shown, None, "site.yaml is missing: it needs at least a title")
-        return None
+        return None, ""
     text = read_text(path, shown, errors)
     if text is None:
-        return None
-    return _parse_mapping(text, 1, shown, errors, what="site.yaml")
+        return None, ""
+    return _parse_mapping(text, 1, shown, errors, what="site.yaml"), text_digest(text)
+
+
+def text_digest(text: str) -> str:
+    return hashlib.blake2b(text.encode("utf-8"), digest_size=16).hexdigest()
 
 
 def _parse_mapping(
@@ -219,7 +264,8 @@ def _read_item(kind: str, path: Path, site_dir: Path, errors: ErrorList) -> RawD
         data = _parse_mapping(front, 2, shown, errors, what="front matter")
         if data is None:
             return None
-    return RawDocument(kind, path, shown, path.stem, data, body, body_line, is_yaml)
+    digest = text_digest(text)
+    return RawDocument(kind, path, shown, path.stem, data, body, body_line, is_yaml, digest)
 
 
 def _split_front_matter(text: str, shown: str, errors: ErrorList) -> tuple[str, str, int] | None:

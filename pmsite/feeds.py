@@ -5,11 +5,12 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+from collections.abc import Callable
 from xml.sax.saxutils import escape, quoteattr
 
 from . import __version__
 from .model import Goal, Release, Site
-from .render import RenderedPage, Renderer
+from .render import Renderer
 from .urls import absolute_url
 
 NOTES_TEMPLATE = "partials/release_notes.html"
@@ -25,11 +26,15 @@ def _timestamp(day: dt.date | None) -> str:
     return f"{(day or _EPOCH).isoformat()}T00:00:00Z"
 
 
-def _release_notes_html(renderer: Renderer, release: Release) -> str:
-    return renderer.render(NOTES_TEMPLATE, release.url, release=release) or ""
+NotesHtml = Callable[[Release], str]
 
 
-def atom_feed(site: Site, renderer: Renderer) -> str:
+def release_notes_html(renderer: Renderer) -> NotesHtml:
+    """Release notes as the feeds show them: the release page's notes partial."""
+    return lambda release: renderer.render(NOTES_TEMPLATE, release.url, release=release) or ""
+
+
+def atom_feed(site: Site, notes_html: NotesHtml) -> str:
     """Atom 1.0: released releases newest first, links absolute from base_url."""
     config = site.config
     releases = feed_releases(site)
@@ -55,7 +60,7 @@ def atom_feed(site: Site, renderer: Renderer) -> str:
     for release in releases:
         link = absolute_url(base, release.url)
         entry_id = link if base else f"urn:pmsite:{config.title}:release:{release.version_text}"
-        notes = _release_notes_html(renderer, release)
+        notes = notes_html(release)
         lines += [
             f"  <entry xml:base={quoteattr(link)}>" if base else "  <entry>",
             f"    <title>{escape(_entry_title(site, release))}</title>",
@@ -82,7 +87,7 @@ def _entry_title(site: Site, release: Release) -> str:
     return title
 
 
-def json_feed(site: Site, renderer: Renderer) -> str:
+def json_feed(site: Site, notes_html: NotesHtml) -> str:
     """JSON Feed 1.1 with the same items as the Atom feed."""
     config = site.config
     base = config.base_url
@@ -103,7 +108,7 @@ def json_feed(site: Site, renderer: Renderer) -> str:
             "id": link,
             "url": link,
             "title": _entry_title(site, release),
-            "content_html": _release_notes_html(renderer, release),
+            "content_html": notes_html(release),
             "date_published": _timestamp(release.date),
         }
         if release.summary:
@@ -115,16 +120,16 @@ def json_feed(site: Site, renderer: Renderer) -> str:
     return json.dumps(feed, indent=2, ensure_ascii=False) + "\n"
 
 
-def sitemap(site: Site, pages: list[RenderedPage]) -> str:
+def sitemap(site: Site, paths: list[str]) -> str:
     """Every HTML page but the 404 page, with absolute URLs (needs base_url)."""
     lines = [
         '<?xml version="1.0" encoding="utf-8"?>',
         '<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">',
     ]
-    for page in sorted(pages, key=lambda p: p.path):
-        if page.path == "404.html" or not page.path.endswith(".html"):
+    for path in sorted(paths):
+        if path == "404.html" or not path.endswith(".html"):
             continue
-        url = page.path.removesuffix("index.html")
+        url = path.removesuffix("index.html")
         lines.append(f"  <url><loc>{escape(absolute_url(site.config.base_url, url))}</loc></url>")
     lines.append("</urlset>")
     return "\n".join(lines) + "\n"
@@ -170,16 +175,3 @@ def roadmap_json(site: Site) -> str:
         "releases": [_release_entry(release, base) for release in site.releases],
     }
     return json.dumps(data, indent=2, ensure_ascii=False) + "\n"
-
-
-def render_feeds(site: Site, renderer: Renderer, pages: list[RenderedPage]) -> list[RenderedPage]:
-    """feed.xml, feed.json, roadmap.json and (with a base_url) sitemap.xml."""
-    source = site.config.source
-    outputs = [
-        RenderedPage("feed.xml", atom_feed(site, renderer).encode(), source),
-        RenderedPage("feed.json", json_feed(site, renderer).encode(), source),
-        RenderedPage("roadmap.json", roadmap_json(site).encode(), source),
-    ]
-    if site.config.base_url:
-        outputs.append(RenderedPage("sitemap.xml", sitemap(site, pages).encode(), source))
-    return outputs

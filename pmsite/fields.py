@@ -7,6 +7,7 @@ raising, so one run collects every problem in every file.
 from __future__ import annotations
 
 import datetime as dt
+import math
 from collections.abc import Iterable
 from typing import Any
 
@@ -98,7 +99,12 @@ class FieldReader:
 
     def number(self, key: str, required: bool = False) -> float | None:
         value = self._typed(key, (int, float), required, "a number")
-        return float(value) if value is not None else None
+        if value is None:
+            return None
+        if not math.isfinite(value):
+            self.error(key, f"must be a finite number, got {value}")
+            return None
+        return float(value)
 
     def boolean(self, key: str) -> bool:
         value = self._typed(key, (bool,), False, "true or false")

@@ -9,11 +9,12 @@ from __future__ import annotations
 import csv
 import io
 import itertools
+import math
 import re
 from collections.abc import Callable
 from pathlib import Path
 
-from .content import RawDocument, read_text
+from .content import RawDocument, read_text, text_digest
 from .errors import ErrorList, did_you_mean, display_path
 from .fields import FieldReader, describe
 from .model import (
@@ -129,6 +130,7 @@ def _common(document: RawDocument, fields: FieldReader, title: str, **kwargs: ob
         "tag_names": fields.text_list("tags"),
         "draft": fields.boolean("draft"),
         "body": Markdown(document.body),
+        "digest": document.digest,
         **kwargs,
     }
 
@@ -236,6 +238,9 @@ def _read_metric(document: RawDocument, fields: FieldReader, site_dir: Path) -> 
         fields.error("csv", "give either 'points' or 'csv', not both")
     elif "csv" in document.data:
         metric.points = _csv_points(document, fields, site_dir)
+        # The CSV's values are part of what the metric's pages show.
+        points = repr([(point.date, point.value) for point in metric.points])
+        metric.digest = text_digest(document.digest + points)
     else:
         metric.points = _yaml_points(fields)
     return metric
@@ -284,6 +289,8 @@ def _csv_points(document: RawDocument, fields: FieldReader, site_dir: Path) -> l
         try:
             value = float(row[1]) if len(row) == 2 else None
         except ValueError:
+            value = None
+        if value is not None and not math.isfinite(value):
             value = None
         if day is None or value is None:
             fields.errors.add(shown, number, f"expected 'YYYY-MM-DD,number', got {','.join(row)!r}")

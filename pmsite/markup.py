@@ -57,6 +57,8 @@ class MarkupRenderer:
 
     def __init__(self, unsafe_html: bool = False) -> None:
         self.unsafe_html = unsafe_html
+        self._cache: dict[tuple[str, bool], str] = {}
+        self._used: set[tuple[str, bool]] = set()
         self._md = markdown.Markdown(
             extensions=["tables", "fenced_code", "codehilite", "footnotes", "toc", "sane_lists"],
             extension_configs={
@@ -97,8 +99,20 @@ class MarkupRenderer:
         return html
 
     def render_all(self, texts: Iterable[Markdown]) -> None:
+        """Fill in ``html`` for each text; the same Markdown is converted only once."""
         for text in texts:
-            text.html = self.to_html(text.source, text.inline) if text else ""
+            key = (text.source, text.inline)
+            html = self._cache.get(key)
+            if html is None:
+                html = self.to_html(text.source, text.inline) if text else ""
+                self._cache[key] = html
+            self._used.add(key)
+            text.html = html
+
+    def forget_unused(self) -> None:
+        """Drop cached HTML that the last build did not use (keeps long sessions small)."""
+        self._cache = {key: self._cache[key] for key in self._used}
+        self._used = set()
 
 
 def code_stylesheet() -> str:

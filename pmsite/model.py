@@ -71,6 +71,12 @@ class Item:
     draft: bool = False
     body: Markdown = field(default_factory=lambda: Markdown(""))
     tag_names: list[tuple[str, int]] = field(default_factory=list)
+    digest: str = ""  # of the source file(s): what incremental rebuilds compare
+
+    @property
+    def key(self) -> tuple[str, str]:
+        """Identity across rebuilds: (kind, slug)."""
+        return (self.kind, self.slug)
 
     def texts(self) -> Iterator[Markdown]:
         """Every Markdown field of the item, for the markup stage."""
@@ -84,6 +90,10 @@ class Tag:
     url: str = ""
     output_path: str = ""
     items: list[Item] = field(default_factory=list)
+
+    @property
+    def key(self) -> tuple[str, str]:
+        return ("tag", self.slug)
 
 
 @dataclass

@@ -17,8 +17,9 @@ from urllib.parse import quote, urlsplit
 import jinja2
 
 from . import __version__
+from .deps import TrackingEnvironment
 from .errors import ContentError, ContentErrors, PmsiteError, display_path
-from .model import CHANGE_CATEGORIES, Site
+from .model import CHANGE_CATEGORIES, Item, Site, Tag
 from .urls import absolute_url, output_path, relative_url
 
 BUILTIN_PREFIX = "!default"
@@ -47,13 +48,14 @@ def builtin_theme_dir() -> Path:
 
 def make_environment(site_dir: Path) -> jinja2.Environment:
     builtin = jinja2.FileSystemLoader(builtin_theme_dir())
+    # The site's templates/ is searched even before it exists, so that a rebuild
+    # notices the first override a writer adds.
     loaders: list[jinja2.BaseLoader] = [
-        jinja2.PrefixLoader({BUILTIN_PREFIX: builtin}, delimiter="/")
+        jinja2.PrefixLoader({BUILTIN_PREFIX: builtin}, delimiter="/"),
+        jinja2.FileSystemLoader(site_dir / "templates"),
+        builtin,
     ]
-    if (site_dir / "templates").is_dir():
-        loaders.append(jinja2.FileSystemLoader(site_dir / "templates"))
-    loaders.append(builtin)
-    env = jinja2.Environment(
+    env = TrackingEnvironment(
         loader=jinja2.ChoiceLoader(loaders),
         autoescape=jinja2.select_autoescape(["html", "xml"], default_for_string=True),
         undefined=jinja2.StrictUndefined,
@@ -109,30 +111,53 @@ def format_number(value: float | None) -> str:
     return f"{value:.2f}".rstrip("0").rstrip(".")
 
 
-def page_list(site: Site) -> Iterator[tuple[str, str, dict[str, Any], str]]:
-    """(url, template, context, source) for every HTML page of the site."""
-    yield "", "home.html", {"title": site.config.title}, site.config.source
-    yield "roadmap/", "roadmap.html", {"title": "Roadmap"}, site.config.source
-    yield "goals/", "goals.html", {"title": "Goals"}, site.config.source
-    yield "releases/", "releases.html", {"title": "Releases"}, site.config.source
-    yield "reflections/", "reflections.html", {"title": "Reflections"}, site.config.source
-    yield "metrics/", "metrics.html", {"title": "Metrics"}, site.config.source
-    yield "tags/", "tags.html", {"title": "Tags"}, site.config.source
+@dataclass(frozen=True)
+class PageSpec:
+    """One HTML page to render: where, with which template and context, and for what."""
+
+    url: str
+    template: str
+    context: dict[str, Any]
+    source: str  # the content file shown in messages about this page
+    subject: Item | Tag | None = None  # the item or tag the page is about
+
+    @property
+    def path(self) -> str:
+        return output_path(self.url)
+
+
+def page_list(site: Site) -> Iterator[PageSpec]:
+    """Every HTML page of the site."""
+    source = site.config.source
+    for url, template, title in SECTION_PAGES:
+        yield PageSpec(url, template, {"title": title or site.config.title}, source)
     for item in site.items():
         context = {"title": item.title, item.kind: item, "item": item}
-        yield item.url, f"{item.kind}.html", context, item.source
+        yield PageSpec(item.url, f"{item.kind}.html", context, item.source, item)
     for tag in site.tags:
-        yield tag.url, "tag.html", {"title": f"Tagged “{tag.name}”", "tag": tag}, "tags"
-    yield "404.html", "404.html", {"title": "Page not found"}, site.config.source
+        context = {"title": f"Tagged “{tag.name}”", "tag": tag}
+        yield PageSpec(tag.url, "tag.html", context, "tags", tag)
+    yield PageSpec("404.html", "404.html", {"title": "Page not found"}, source)
+
+
+SECTION_PAGES = (
+    ("", "home.html", ""),
+    ("roadmap/", "roadmap.html", "Roadmap"),
+    ("goals/", "goals.html", "Goals"),
+    ("releases/", "releases.html", "Releases"),
+    ("reflections/", "reflections.html", "Reflections"),
+    ("metrics/", "metrics.html", "Metrics"),
+    ("tags/", "tags.html", "Tags"),
+)
 
 
 class Renderer:
     """Renders pages; every template problem is collected with its file and line."""
 
-    def __init__(self, site: Site, site_dir: Path) -> None:
+    def __init__(self, site: Site, site_dir: Path, env: jinja2.Environment | None = None) -> None:
         self.site = site
         self.site_dir = site_dir
-        self.env = make_environment(site_dir)
+        self.env = env or make_environment(site_dir)
         self.errors: list[ContentError] = []
 
     def render(self, template_name: str, url: str, **context: Any) -> str | None:
@@ -165,13 +190,11 @@ class Renderer:
                 return f"(built-in theme) {path.relative_to(theme).as_posix()}"
         return filename
 
-    def render_pages(self, pages: Iterator[tuple[str, str, dict, str]]) -> list[RenderedPage]:
-        rendered = []
-        for url, template_name, context, source in pages:
-            html = self.render(template_name, url, **context)
-            if html is not None:
-                rendered.append(RenderedPage(output_path(url), html.encode("utf-8"), source))
-        return rendered
+    def render_page(self, page: PageSpec) -> RenderedPage | None:
+        html = self.render(page.template, page.url, **page.context)
+        if html is None:
+            return None
+        return RenderedPage(page.path, html.encode("utf-8"), page.source)
 
     def raise_if_errors(self) -> None:
         if self.errors:
@@ -188,11 +211,3 @@ def _template_frame(error: Exception) -> tuple[str | None, int | None]:
             found = (filename, tb.tb_lineno)
         tb = tb.tb_next
     return found
-
-
-def render_site(site: Site, site_dir: Path) -> list[RenderedPage]:
-    """Every HTML page of ``site``; raises ContentErrors listing every template problem."""
-    renderer = Renderer(site, site_dir)
-    pages = renderer.render_pages(page_list(site))
-    renderer.raise_if_errors()
-    return pages

@@ -188,6 +188,10 @@ CASES = {
         {"content/metrics/m.yaml": "name: M\npoints:\n  - {date: 2026-01-01, value: lots}\n"},
         "content/metrics/m.yaml:3: points item 1: value: must be a number, got text",
     ),
+    "metric point not finite": (
+        {"content/metrics/m.yaml": "name: M\npoints:\n  - {date: 2026-01-01, value: .nan}\n"},
+        "content/metrics/m.yaml:3: points item 1: value: must be a finite number, got nan",
+    ),
     "metric csv missing": (
         {"content/metrics/m.yaml": "name: M\ncsv: m.csv\n"},
         "content/metrics/m.yaml:2: csv: file 'm.csv' not found next to m.yaml",

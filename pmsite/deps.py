@@ -1,0 +1,137 @@
+"""What each rendered output read from the model, so a rebuild re-renders only what changed.
+
+While a page renders, every attribute its templates read from an item, a tag or the site
+is noted (``TrackingEnvironment``) as a (key, attribute) pair. After the next change:
+
+- items whose fingerprint (source text digest plus everything linked to it afterwards:
+  backlinks, lane, previous/next, resolved metrics, tags) is unchanged cannot have
+  changed any attribute, so pages that read only those are kept as they are;
+- for the few items that did change, only the attributes a page read are compared, so
+  editing a release's body does not re-render the index that lists its title;
+- a site-wide attribute (``site.goals``...) is compared as the keys it holds, in order.
+
+The page is rendered again when any of these differ, or a template it uses changed.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Hashable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
+from dataclasses import fields, is_dataclass
+from typing import Any
+
+import jinja2
+from jinja2 import meta
+
+from .model import Item, Markdown, Site, Tag
+
+Key = tuple[str, str]  # (kind, slug) of an item or a tag; SITE_KEY for the site
+Dependency = tuple[Key, str]  # (key, attribute read); "" means "anything about it"
+SITE_KEY: Key = ("site", "")
+# Fields filled in when items are linked, not read from the item's own file.
+LINK_FIELDS = ("lane", "goals", "releases", "reflections", "previous", "next", "metrics", "tags")
+
+_recording: ContextVar[set[Dependency] | None] = ContextVar("pmsite_dependencies", default=None)
+
+
+@contextmanager
+def recording() -> Iterator[set[Dependency]]:
+    """Collect the dependencies noted while the block runs (per thread/context)."""
+    found: set[Dependency] = set()
+    token = _recording.set(found)
+    try:
+        yield found
+    finally:
+        _recording.reset(token)
+
+
+def note(obj: object, attribute: object = "") -> None:
+    """Record that the output being rendered read ``obj`` (an item, tag or the site)."""
+    found = _recording.get()
+    if found is None:
+        return
+    if isinstance(obj, (Item, Tag)):
+        found.add((obj.key, str(attribute)))
+    elif isinstance(obj, Site):
+        found.add((SITE_KEY, str(attribute)))
+
+
+class TrackingEnvironment(jinja2.Environment):
+    """A Jinja environment that notes every model object a template reads."""
+
+    def getattr(self, obj: Any, attribute: str) -> Any:
+        note(obj, attribute)
+        return super().getattr(obj, attribute)
+
+    def getitem(self, obj: Any, argument: Any) -> Any:
+        note(obj, argument)
+        return super().getitem(obj, argument)
+
+
+def plain(value: Any) -> Hashable:
+    """A comparable stand-in for a model value: items become their keys."""
+    if isinstance(value, (Item, Tag)):
+        return value.key
+    if isinstance(value, Markdown):
+        return value.source
+    if isinstance(value, (list, tuple)):
+        return tuple(plain(v) for v in value)
+    if isinstance(value, dict):
+        return tuple((k, plain(v)) for k, v in value.items())
+    if is_dataclass(value):
+        return (type(value).__name__, *(plain(getattr(value, f.name)) for f in fields(value)))
+    if value is None or isinstance(value, (str, int, float, bool)):
+        return value
+    return repr(value)
+
+
+def model_objects(site: Site) -> dict[Key, Item | Tag]:
+    """Every item and tag of the site by key."""
+    found: dict[Key, Item | Tag] = {item.key: item for item in site.items()}
+    found.update((tag.key, tag) for tag in site.tags)
+    return found
+
+
+def fingerprints(site: Site) -> dict[Key, Hashable]:
+    """Every item's and tag's fingerprint: its source digest plus its links."""
+    found: dict[Key, Hashable] = {}
+    for item in site.items():
+        links = tuple(plain(getattr(item, name, None)) for name in LINK_FIELDS)
+        found[item.key] = (item.digest, item.draft, links)
+    for tag in site.tags:
+        found[tag.key] = (tag.name, tuple(item.key for item in tag.items))
+    return found
+
+
+def attribute_value(obj: object, attribute: str) -> Hashable:
+    """What an attribute holds, as plain values and keys (``site.goals`` -> its keys)."""
+    if isinstance(obj, Site) and attribute == "config":
+        return "config"  # a site.yaml change rebuilds everything anyway
+    return plain(getattr(obj, attribute, None))
+
+
+def template_closure(env: jinja2.Environment, name: str) -> frozenset[str]:
+    """``name`` and every template it extends, includes or imports, transitively.
+
+    A reference computed at render time (a variable template name) cannot be followed,
+    so such a template depends on every template ("*").
+    """
+    seen: set[str] = set()
+    pending = [name]
+    while pending:
+        current = pending.pop()
+        if current in seen:
+            continue
+        seen.add(current)
+        try:
+            source = env.loader.get_source(env, current)[0]  # type: ignore[union-attr]
+            references = meta.find_referenced_templates(env.parse(source))
+        except jinja2.TemplateError:
+            continue  # reported when the page renders
+        for reference in references:
+            if reference is None:
+                seen.add("*")
+            else:
+                pending.append(reference)
+    return frozenset(seen)

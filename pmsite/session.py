@@ -1,0 +1,354 @@
+"""BuildSession: the stages of a build, with what can be kept between builds.
+
+``pmsite build`` uses a session once. The preview server keeps one for the whole day:
+unchanged files are not parsed again, unchanged Markdown is not converted again, and a
+page is rendered again only when something it read changed (see deps.py). Whatever was
+reused, the files produced equal those of a clean build.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable, Hashable, Iterable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import jinja2
+
+from .assemble import assemble_site
+from .config import read_config
+from .content import ContentTree, DocumentCache, read_content, text_digest
+from .deps import (
+    SITE_KEY,
+    Dependency,
+    Key,
+    attribute_value,
+    fingerprints,
+    model_objects,
+    note,
+    recording,
+    template_closure,
+)
+from .errors import ContentError, ErrorList, OutputError
+from .feeds import (
+    NOTES_TEMPLATE,
+    atom_feed,
+    json_feed,
+    release_notes_html,
+    roadmap_json,
+    sitemap,
+)
+from .items import read_items
+from .markup import MarkupRenderer, code_stylesheet
+from .model import Release, Site
+from .render import PageSpec, Renderer, make_environment, page_list
+from .write import OutputFile, check_unique_paths
+
+log = logging.getLogger("pmsite")
+
+
+@dataclass(frozen=True)
+class Rendered:
+    """A rendered output and what it was made from, to decide whether to render it again."""
+
+    file: OutputFile
+    template: str
+    deps: frozenset[Dependency]
+    templates: frozenset[str]
+
+
+@dataclass
+class BuildOutcome:
+    site: Site
+    files: list[OutputFile]
+    rendered: int
+    reused: int
+    warnings: list[ContentError] = field(default_factory=list)
+    stages: dict[str, float] = field(default_factory=dict)
+
+    @property
+    def pages(self) -> int:
+        return sum(1 for file in self.files if file.path.endswith(".html"))
+
+
+class BuildSession:
+    """Builds one site again and again, reusing whatever did not change."""
+
+    def __init__(self, site_dir: Path, base_url: str | None = None, drafts: bool = False) -> None:
+        self.site_dir = site_dir.resolve()
+        self.base_url = base_url
+        self.drafts = drafts
+        self.documents = DocumentCache()
+        self._markup: MarkupRenderer | None = None
+        self._env: jinja2.Environment | None = None
+        self._settings = ""
+        self._template_digests: dict[str, str] = {}
+        self._fingerprints: dict[Key, Hashable] = {}
+        self._site: Site | None = None
+        self._records: dict[str, Rendered] = {}
+        self._stages: dict[str, float] = {}
+        self._changed_templates: set[str] = set()
+        self._notes: dict[Key, tuple[Hashable, str]] = {}
+        self._new_template_digests: dict[str, str] = {}
+
+    @contextmanager
+    def _stage(self, name: str) -> Iterator[None]:
+        start = time.perf_counter()
+        yield
+        self._stages[name] = (time.perf_counter() - start) * 1000
+        log.debug("%-9s %8.1f ms", name, self._stages[name])
+
+    def forget(self, paths: Iterable[Path]) -> None:
+        """Files known to have changed: read them again even if their stat looks the same."""
+        self.documents.forget(path.resolve() for path in paths)
+
+    def load(self) -> tuple[Site, ContentTree, ErrorList]:
+        """Read, check, link and convert the content; raises ContentErrors on any problem."""
+        errors = ErrorList()
+        if not (self.site_dir / "content").is_dir():
+            raise OutputError(
+                f"no content/ folder in {self.site_dir}: is --site pointing at your site?"
+            )
+        with self._stage("read"):
+            tree = read_content(self.site_dir, errors, self.documents)
+        with self._stage("parse"):
+            config = read_config(tree.site_data, tree.site_display, errors, self.base_url)
+            items = read_items(tree.documents, self.site_dir, errors)
+        with self._stage("link"):
+            site = assemble_site(config, items, errors, include_drafts=self.drafts)
+        errors.raise_if_any()
+        with self._stage("markdown"):
+            markup = self._markup_for(config.unsafe_html)
+            for item in site.items():
+                markup.render_all(item.texts())
+            markup.forget_unused()
+        return site, tree, errors
+
+    def _markup_for(self, unsafe_html: bool) -> MarkupRenderer:
+        if self._markup is None or self._markup.unsafe_html != unsafe_html:
+            self._markup = MarkupRenderer(unsafe_html=unsafe_html)
+        return self._markup
+
+    def build(self) -> BuildOutcome:
+        """Every output file of the site; raises ContentErrors listing every problem.
+
+        A failed build leaves the session as it was after the last good one.
+        """
+        self._stages = {}
+        site, tree, errors = self.load()
+        self._start_render(site, tree)
+        renderer = Renderer(site, self.site_dir, self._env)
+        with self._stage("render"):
+            changes = _Changes(self, site)
+            records = self._render_pages(site, renderer, changes)
+            records.update(self._render_feeds(site, renderer, changes))
+            renderer.raise_if_errors()
+        files = [record.file for record in records.values()]
+        files.extend(self._sitemap(site, records))
+        files.extend(self._assets(renderer.env, tree))
+        check_unique_paths(files)
+        previous = self._records
+        rendered = sum(1 for path, record in records.items() if previous.get(path) is not record)
+        self._commit(records, changes)
+        warnings = list(errors.warnings)
+        if not site.config.base_url:
+            warnings.append(
+                ContentError(
+                    site.config.source,
+                    None,
+                    "no base_url: sitemap.xml is not written and feeds use relative links",
+                )
+            )
+        outcome = BuildOutcome(site, files, rendered, len(records) - rendered)
+        outcome.warnings, outcome.stages = warnings, dict(self._stages)
+        return outcome
+
+    def _start_render(self, site: Site, tree: ContentTree) -> None:
+        """Drop what cannot be reused: everything after a settings change, and the
+        template environment after a template change."""
+        settings = text_digest(f"{tree.site_digest}|{self.base_url}|{self.drafts}")
+        if settings != self._settings:
+            self._records, self._fingerprints, self._site, self._notes = {}, {}, None, {}
+            self._settings = settings
+            self._env = None
+        env = self._env or make_environment(self.site_dir)
+        digests = _template_digests(env)
+        self._changed_templates = {
+            name
+            for name in set(digests) | set(self._template_digests)
+            if digests.get(name) != self._template_digests.get(name)
+        }
+        if self._changed_templates or self._env is None:
+            env = make_environment(self.site_dir)  # nothing compiled from old sources
+        self._env = env
+        self._new_template_digests = digests
+
+    def _reusable(self, old: Rendered | None, template: str, changes: _Changes) -> bool:
+        if old is None or old.template != template:
+            return False
+        changed_templates = self._changed_templates
+        if changed_templates and ("*" in old.templates or old.templates & changed_templates):
+            return False
+        return not changes.touches(old.deps)
+
+    def _render_pages(
+        self, site: Site, renderer: Renderer, changes: _Changes
+    ) -> dict[str, Rendered]:
+        records: dict[str, Rendered] = {}
+        closures: dict[str, frozenset[str]] = {}
+        for page in page_list(site):
+            old = self._records.get(page.path)
+            if self._reusable(old, page.template, changes):
+                assert old is not None
+                records[page.path] = old
+                continue
+            if page.template not in closures:
+                closures[page.template] = template_closure(renderer.env, page.template)
+            record = self._render_page(page, renderer, closures[page.template])
+            if record is not None:
+                records[page.path] = record
+        return records
+
+    def _render_page(
+        self, page: PageSpec, renderer: Renderer, templates: frozenset[str]
+    ) -> Rendered | None:
+        with recording() as deps:
+            if page.subject is not None:
+                note(page.subject)  # a page always depends on what it is about
+            rendered = renderer.render_page(page)
+        if rendered is None:
+            return None
+        file = OutputFile(rendered.path, rendered.source, content=rendered.content)
+        return Rendered(file, page.template, frozenset(deps), templates)
+
+    def _render_feeds(
+        self, site: Site, renderer: Renderer, changes: _Changes
+    ) -> dict[str, Rendered]:
+        """feed.xml, feed.json and roadmap.json, each with the model data it shows."""
+        released = [(SITE_KEY, "released_releases")]
+        released += [(release.key, "") for release in site.released_releases]
+        listed = [(SITE_KEY, "goals"), (SITE_KEY, "releases")]
+        listed += [(item.key, "") for item in (*site.goals, *site.releases)]
+        notes = template_closure(renderer.env, NOTES_TEMPLATE)
+        notes_html = self._notes_html(renderer, changes)
+        outputs: list[tuple[str, Callable[[], str], list[Dependency], frozenset[str]]] = [
+            ("feed.xml", lambda: atom_feed(site, notes_html), released, notes),
+            ("feed.json", lambda: json_feed(site, notes_html), released, notes),
+            ("roadmap.json", lambda: roadmap_json(site), listed, frozenset()),
+        ]
+        records = {}
+        for path, make, declared, templates in outputs:
+            old = self._records.get(path)
+            if self._reusable(old, path, changes):
+                assert old is not None
+                records[path] = old
+                continue
+            with recording() as deps:
+                content = make().encode("utf-8")
+            file = OutputFile(path, site.config.source, content=content)
+            records[path] = Rendered(file, path, frozenset(deps) | set(declared), templates)
+        return records
+
+    def _notes_html(self, renderer: Renderer, changes: _Changes) -> Callable[[Release], str]:
+        """Feed entries' notes, rendered again only for releases that changed."""
+        if self._changed_templates:
+            self._notes = {}
+        render = release_notes_html(renderer)
+
+        def notes_html(release: Release) -> str:
+            fingerprint = changes.fingerprints[release.key]
+            cached = self._notes.get(release.key)
+            if cached is None or cached[0] != fingerprint:
+                cached = (fingerprint, render(release))
+                self._notes[release.key] = cached
+            return cached[1]
+
+        return notes_html
+
+    def _sitemap(self, site: Site, records: dict[str, Rendered]) -> list[OutputFile]:
+        """sitemap.xml (with a base_url) lists every page: cheap to write every time."""
+        if not site.config.base_url:
+            return []
+        content = sitemap(site, list(records)).encode("utf-8")
+        return [OutputFile("sitemap.xml", site.config.source, content=content)]
+
+    def _assets(self, env: jinja2.Environment, tree: ContentTree) -> list[OutputFile]:
+        """The theme's assets (a site's own templates/assets/ wins), code CSS, static files."""
+        files = [OutputFile("assets/code.css", "(built-in theme)", content=_CODE_CSS)]
+        loader = env.loader
+        assert loader is not None
+        for name in sorted(env.list_templates(filter_func=_is_asset)):
+            source = loader.get_source(env, name)[0]
+            files.append(OutputFile(name, "(theme)", content=source.encode("utf-8")))
+        static_root = tree.content_dir / "static"
+        for path in tree.static_files:
+            relative = path.relative_to(static_root).as_posix()
+            files.append(OutputFile(relative, f"content/static/{relative}", copy_from=path))
+        return files
+
+    def _commit(self, records: dict[str, Rendered], changes: _Changes) -> None:
+        self._records = records
+        self._fingerprints = changes.fingerprints
+        self._site = changes.site
+        self._notes = {k: v for k, v in self._notes.items() if k in changes.fingerprints}
+        self._template_digests = self._new_template_digests
+
+
+class _Changes:
+    """What differs between the last good build and this one, asked per dependency."""
+
+    def __init__(self, session: BuildSession, site: Site) -> None:
+        self.site = site
+        self.fingerprints = fingerprints(site)
+        old = session._fingerprints
+        self.keys = {
+            key
+            for key in set(old) | set(self.fingerprints)
+            if old.get(key) != self.fingerprints.get(key)
+        }
+        self._old_site = session._site
+        self._old_objects = model_objects(session._site) if session._site else {}
+        self._new_objects = model_objects(site)
+        self._answers: dict[Dependency, bool] = {}
+
+    def touches(self, deps: frozenset[Dependency]) -> bool:
+        return any(self._changed(dep) for dep in deps if dep[0] == SITE_KEY or dep[0] in self.keys)
+
+    def _changed(self, dep: Dependency) -> bool:
+        answer = self._answers.get(dep)
+        if answer is None:
+            answer = self._compare(dep)
+            self._answers[dep] = answer
+        return answer
+
+    def _compare(self, dep: Dependency) -> bool:
+        key, attribute = dep
+        if key == SITE_KEY:
+            old_obj: object = self._old_site
+            new_obj: object = self.site
+        else:
+            old_obj, new_obj = self._old_objects.get(key), self._new_objects.get(key)
+        if old_obj is None or new_obj is None or not attribute:
+            return True
+        return attribute_value(old_obj, attribute) != attribute_value(new_obj, attribute)
+
+
+_CODE_CSS = code_stylesheet().encode("utf-8")
+
+
+def _is_asset(name: str) -> bool:
+    return name.startswith("assets/")
+
+
+def _template_digests(env: jinja2.Environment) -> dict[str, str]:
+    loader = env.loader
+    assert loader is not None
+    digests = {}
+    for name in env.list_templates():
+        try:
+            digests[name] = text_digest(loader.get_source(env, name)[0])
+        except (jinja2.TemplateError, OSError, UnicodeDecodeError):
+            digests[name] = "unreadable"
+    return digests

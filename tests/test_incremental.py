@@ -1,0 +1,139 @@
+"""Rebuilds that reuse work give exactly the files of a clean build, and reuse a lot."""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from pmsite.errors import ContentErrors
+from pmsite.session import BuildOutcome, BuildSession
+
+from .conftest import FIXTURES
+
+
+def files_of(outcome: BuildOutcome) -> dict[str, bytes]:
+    return {
+        file.path: file.content if file.copy_from is None else file.copy_from.read_bytes()
+        for file in outcome.files
+    }
+
+
+def clean_build(site: Path) -> dict[str, bytes]:
+    return files_of(BuildSession(site).build())
+
+
+@pytest.fixture
+def site(tmp_path: Path) -> Path:
+    target = tmp_path / "basic"
+    shutil.copytree(FIXTURES / "basic", target)
+    return target
+
+
+def replace(path: Path, old: str, new: str) -> None:
+    text = path.read_text(encoding="utf-8")
+    assert old in text, (path, old)
+    path.write_text(text.replace(old, new), encoding="utf-8")
+
+
+Edit = Callable[[Path], None]
+EDITS: dict[str, Edit] = {
+    "goal title": lambda s: replace(s / "content/goals/offline-mode.md", "Offline mode", "Offline"),
+    "release date reorders": lambda s: replace(
+        s / "content/releases/1.9.1.md", "2026-10-15", "2026-10-25"
+    ),
+    "new reflection": lambda s: (s / "content/reflections/new.md").write_text(
+        "---\ntitle: New one\ndate: 2026-11-20\nreleases: ['1.9.0']\ngoals: [sso]\n---\nHi\n"
+    ),
+    "delete release": lambda s: (s / "content/releases/2.0.0-rc.1.md").unlink(),
+    "metric point": lambda s: replace(s / "content/metrics/weekly-active.yaml", "3300", "4100"),
+    "metric csv": lambda s: replace(s / "content/metrics/crash-rate.csv", "0.9", "0.4"),
+    "goal becomes draft": lambda s: replace(
+        s / "content/goals/dark-theme.md", "priority: 3", "priority: 3\ndraft: true"
+    ),
+    "page tag": lambda s: replace(
+        s / "content/pages/about.md", "summary:", "tags: [mobile]\nsummary:"
+    ),
+    "body only": lambda s: replace(
+        s / "content/reflections/2026-q3.yaml", "title: Q3 review", "title: Q3 review\nbody: Hi"
+    ),
+    "override template": lambda s: (
+        (s / "templates").mkdir()
+        or (s / "templates/goal.html").write_text(
+            '{% extends "!default/goal.html" %}{% block head %}<meta name="x">{% endblock %}'
+        )
+    ),
+    "override partial": lambda s: (
+        (s / "templates/partials").mkdir(parents=True)
+        or (s / "templates/partials/goal_card.html").write_text("<p>{{ goal.title }} card</p>\n")
+    ),
+    "site title": lambda s: replace(s / "content/site.yaml", "Acme Roadmap", "Acme Plans"),
+    "static file": lambda s: (s / "content/static/img/logo.svg").write_text("<svg></svg>\n"),
+}
+
+
+def test_every_edit_in_sequence_equals_a_clean_build(site: Path) -> None:
+    session = BuildSession(site)
+    session.build()
+    for name, edit in EDITS.items():
+        edit(site)
+        session.forget(p for p in (site / "content").rglob("*") if p.is_file())
+        assert files_of(session.build()) == clean_build(site), name
+
+
+@pytest.mark.parametrize("name", list(EDITS))
+def test_each_edit_alone_equals_a_clean_build(site: Path, name: str) -> None:
+    session = BuildSession(site)
+    session.build()
+    if name == "override partial":
+        (site / "templates").mkdir()
+    EDITS[name](site)
+    assert files_of(session.build()) == clean_build(site), name
+
+
+def test_small_edit_renders_few_pages(site: Path) -> None:
+    session = BuildSession(site)
+    first = session.build()
+    assert first.reused == 0
+    replace(site / "content/reflections/2026-10-offline-beta.md", "A longer", "An even longer")
+    outcome = session.build()
+    assert outcome.rendered == 1  # only the reflection's own page shows its body
+    assert outcome.reused == first.rendered - 1
+    replace(site / "content/reflections/2026-10-offline-beta.md", "Shipped on time.", "On time.")
+    assert session.build().rendered == 1
+    assert session.build().rendered == 0  # nothing changed at all
+
+
+def test_title_edit_renders_the_pages_that_show_it(site: Path) -> None:
+    session = BuildSession(site)
+    session.build()
+    replace(site / "content/goals/dark-theme.md", "Dark theme", "Dusk theme")
+    outcome = session.build()
+    changed = {f.path for f in outcome.files if b"Dusk theme" in (f.content or b"")}
+    assert changed >= {"goals/dark-theme/index.html", "roadmap/index.html", "goals/index.html"}
+    assert outcome.rendered < len([f for f in outcome.files if f.path.endswith(".html")]) / 2
+
+
+def test_failed_build_keeps_the_session_usable(site: Path) -> None:
+    session = BuildSession(site)
+    session.build()
+    goal = site / "content/goals/sso.yaml"
+    good = goal.read_text()
+    goal.write_text("title: [broken\n")
+    with pytest.raises(ContentErrors):
+        session.build()
+    goal.write_text(good.replace("Single sign-on", "SSO"))
+    assert files_of(session.build()) == clean_build(site)
+
+
+def test_template_error_then_fix(site: Path) -> None:
+    session = BuildSession(site)
+    session.build()
+    (site / "templates").mkdir()
+    (site / "templates/goal.html").write_text("{{ goal.nope }}")
+    with pytest.raises(ContentErrors):
+        session.build()
+    (site / "templates/goal.html").unlink()
+    assert files_of(session.build()) == clean_build(site)
