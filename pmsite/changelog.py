@@ -93,10 +93,14 @@ def write_release_files(parsed: ParsedChangelog, into: Path, force: bool = False
     existing = [path for path, _ in files if path.exists()]
     if existing and not force:
         raise ExistingFilesError(existing)
-    into.mkdir(parents=True, exist_ok=True)
-    for path, text in files:
-        path.write_text(text, encoding="utf-8")
-        report.written.append(path)
+    try:
+        into.mkdir(parents=True, exist_ok=True)
+        for path, text in files:
+            path.write_text(text, encoding="utf-8")
+            report.written.append(path)
+    except OSError as error:
+        done = f" (wrote {len(report.written)} files before it)" if report.written else ""
+        raise PmsiteError(f"cannot write {error.filename}: {error.strerror}{done}") from error
     report.replaced = existing
     return report
 

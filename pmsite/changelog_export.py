@@ -18,6 +18,7 @@ from .changelog_import import (
     CATEGORY_TITLES,
     HEADING,
     LIST_ITEM,
+    RULE,
     next_planned_version,
     outside_fences,
 )
@@ -82,7 +83,8 @@ def _release_block(release: Release, unreleased: bool) -> str:
 def list_item(note: str) -> str:
     """``- note``; further lines indented under it, a nested list kept tight."""
     lines = note.strip().split("\n")
-    out = [f"- {lines[0]}"]
+    # '- --' would be a horizontal rule; '* --' is a list item.
+    out = [f"* {lines[0]}" if RULE.match(f"- {lines[0]}") else f"- {lines[0]}"]
     outside = list(outside_fences(lines))
     for index in range(1, len(lines)):
         line = lines[index]

@@ -23,6 +23,7 @@ HEADING = re.compile(r"^(#{1,6})[ \t]+(.*?)(?:[ \t]+#+)?[ \t]*$")
 LIST_ITEM = re.compile(r"^([ \t]*)([-*+]|\d{1,9}[.)])[ \t]+(\S.*)$")
 _LINK_DEF = re.compile(r"^ {0,3}\[([^\]]+)\]:[ \t]*<?([^\s>]+)>?(?:[ \t]+.*)?$")
 _FENCE = re.compile(r"^[ \t]*(`{3,}|~{3,})")
+RULE = re.compile(r"^ {0,3}(?:(?:-[ \t]*){3,}|(?:\*[ \t]*){3,}|(?:_[ \t]*){3,})$")
 # The exported form (**BREAKING**) comes first so that a note starting "CHANGES**" stays whole.
 _BREAKING = re.compile(
     r"^(?:\*\*BREAKING\*\*:?|\*\*BREAKING(?:[ _]CHANGES?)?:\*\*|\*\*BREAKING[ _]CHANGES?\*\*:?"
@@ -132,7 +133,7 @@ def _indent(line: str) -> int:
 
 
 def _starts_block(line: str) -> bool:
-    return bool(HEADING.match(line) or _LINK_DEF.match(line) or _FENCE.match(line))
+    return any(pattern.match(line) for pattern in (HEADING, _LINK_DEF, _FENCE, RULE))
 
 
 @dataclass
@@ -224,7 +225,9 @@ class _Parser:
             if line.strip().startswith(self.fence) and not line.strip().strip(self.fence[0]):
                 self.fence = ""
         elif not line:
-            (self.body if self.release else self.preamble).append("")
+            (self.body if self.release is not None else self.preamble).append("")
+        elif RULE.match(line) and (self.section or self.release is None):
+            return  # a horizontal rule between versions or sections: layout, not text
         elif link := _LINK_DEF.match(line):
             self.out.links[_label(link[1])] = link[2]
         elif heading := HEADING.match(line):
@@ -334,6 +337,8 @@ class _Parser:
 
     def _end_release(self) -> None:
         self._end_item()
+        while self.body and (not self.body[-1] or RULE.match(self.body[-1])):
+            self.body.pop()  # blank lines and a rule that separates it from the next version
         if self.release is not None:
             self.release.body = "\n".join(self.body).strip("\n")
         self.release, self.section, self.fence = None, "", ""

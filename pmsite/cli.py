@@ -7,8 +7,11 @@ from __future__ import annotations
 
 import argparse
 import logging
+import signal
 import sys
+import time
 import traceback
+import webbrowser
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -55,6 +58,28 @@ def make_parser() -> argparse.ArgumentParser:
         "--drafts", action="store_true", help="include items marked draft: true"
     )
     build_parser.set_defaults(handler=_cmd_build)
+
+    serve_parser = commands.add_parser(
+        "serve",
+        help="preview the site, rebuilding and reloading the browser on every save",
+        description="Build the site, serve it from memory and rebuild on every change"
+        " to content/ or templates/. output/ is not touched.",
+    )
+    _add_site_option(serve_parser)
+    serve_parser.add_argument(
+        "--host", default="127.0.0.1", help="address to listen on (default: 127.0.0.1)"
+    )
+    serve_parser.add_argument(
+        "--port",
+        type=int,
+        default=8000,
+        help="port to listen on (default: 8000; the next free one if taken; 0: any)",
+    )
+    serve_parser.add_argument(
+        "--drafts", action="store_true", help="include items marked draft: true"
+    )
+    serve_parser.add_argument("--open", action="store_true", help="open the site in a browser")
+    serve_parser.set_defaults(handler=_cmd_serve)
     return parser
 
 
@@ -75,6 +100,31 @@ def _cmd_build(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_serve(args: argparse.Namespace) -> int:
+    from .serve import PreviewServer
+
+    if not (args.site / "content").is_dir():
+        raise PmsiteError(f"no content/ folder in {args.site}: is --site pointing at your site?")
+    server = PreviewServer(args.site, host=args.host, port=args.port, drafts=args.drafts)
+    signal.signal(signal.SIGTERM, _interrupt)
+    try:
+        server.start()
+        print(f"Serving {_shown_path(args.site)} at {server.url} (Ctrl-C to stop)", flush=True)
+        if args.open:
+            webbrowser.open(server.url)
+        while True:
+            time.sleep(0.2)
+    except KeyboardInterrupt:
+        print("Stopped.", flush=True)
+    finally:
+        server.stop()
+    return 0
+
+
+def _interrupt(signum: int, frame: object) -> None:
+    raise KeyboardInterrupt
+
+
 def _shown_path(path: Path) -> str:
     try:
         return str(path.resolve().relative_to(Path.cwd().resolve())) + "/"
@@ -82,13 +132,22 @@ def _shown_path(path: Path) -> str:
         return str(path) + "/"
 
 
+def _configure_logging(debug: bool) -> None:
+    """Stage timings with --debug; the preview server's one line per rebuild, always."""
+    logging.basicConfig(level=logging.WARNING, format="%(name)s: %(message)s")
+    logging.getLogger("pmsite").setLevel(logging.DEBUG if debug else logging.WARNING)
+    serve_log = logging.getLogger("pmsite.serve")
+    serve_log.setLevel(logging.DEBUG if debug else logging.INFO)
+    serve_log.propagate = False
+    handler = logging.StreamHandler(sys.stdout)
+    handler.setFormatter(logging.Formatter("%(asctime)s %(message)s", "%H:%M:%S"))
+    serve_log.addHandler(handler)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = make_parser()
     args = parser.parse_args(argv)
-    logging.basicConfig(
-        level=logging.DEBUG if args.debug else logging.WARNING,
-        format="%(name)s: %(message)s",
-    )
+    _configure_logging(args.debug)
     try:
         return args.handler(args)
     except UsageError as error:

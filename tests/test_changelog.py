@@ -22,7 +22,9 @@ from pmsite.changelog import (
     release_file_text,
     write_release_files,
 )
+from pmsite.changelog_export import demote_headings
 from pmsite.changelog_import import split_breaking
+from pmsite.errors import PmsiteError
 from pmsite.model import CHANGE_CATEGORIES, Markdown, Release, Site, SiteConfig
 from pmsite.semver import parse_version
 
@@ -316,6 +318,18 @@ def test_headings_inside_fenced_code_in_a_body_stay_in_the_body() -> None:
     assert parsed.releases[0].body == "```sh\n# install\n## not a version\n```"
 
 
+def test_horizontal_rules_between_versions_are_layout_not_text() -> None:
+    text = "# Changelog\n\n---\n\n## 1.0.0 - 2026-01-01\n\nBody.\n\n---\n\n## 0.9.0 - 2025-01-01\n"
+    text += "### Added\n- x\n***\n## 0.8.0 - 2024-01-01\n"
+    parsed = parse_changelog(text, "c")
+    assert parsed.unplaced == []
+    assert [(r.version, r.body, r.changes) for r in parsed.releases] == [
+        ("1.0.0", "Body.", {}),
+        ("0.9.0", "", {"added": ["x"]}),
+        ("0.8.0", "", {}),
+    ]
+
+
 def test_crlf_line_endings_and_a_byte_order_mark_are_read() -> None:
     text = "\ufeff# Changelog\r\n\r\n## [1.0.0] - 2026-01-01\r\n### Added\r\n- x\r\n  wrapped\r\n"
     parsed = parse_changelog(text, "c")
@@ -362,6 +376,7 @@ def expected_after_import(parsed: ParsedChangelog) -> dict[str, tuple]:
 
 
 def site_data(site: Site) -> dict[str, tuple]:
+    """A site's releases as export writes them (body headings start at ####)."""
     return {
         r.version_text: (
             None if r.is_planned else r.date,
@@ -369,7 +384,7 @@ def site_data(site: Site) -> dict[str, tuple]:
             r.is_planned,
             {c: [n.source for n in notes] for c, notes in r.changes.items() if notes},
             [n.source for n in r.breaking],
-            r.body.source.strip("\n"),
+            demote_headings(r.body.source.strip("\n")),
         )
         for r in site.releases
     }
@@ -517,6 +532,13 @@ def test_force_replaces_existing_files(make_site: MakeSite) -> None:
     assert load(site_dir).releases[0].version_text == "1.3.0"
 
 
+def test_a_target_folder_that_is_a_file_is_a_clear_error(tmp_path: Path) -> None:
+    into = tmp_path / "releases"
+    into.write_text("not a folder\n")
+    with pytest.raises(PmsiteError, match=r"cannot write .*releases: File exists"):
+        write_release_files(parse_fixture("nested"), into)
+
+
 def test_creates_the_target_folder(tmp_path: Path) -> None:
     into = tmp_path / "a" / "b"
     report = write_release_files(parse_fixture("nested"), into)
@@ -656,6 +678,19 @@ def test_export_demotes_body_headings_outside_code_and_reads_back(make_site: Mak
     }
 
 
+def test_notes_that_look_like_markdown_blocks_round_trip() -> None:
+    notes = ["--", "- -", "# not a heading", "[x]: https://x.org", "1. numbered", "```", "> q"]
+    breaking = ["**BREAKING** twice", "CHANGES** x"]
+    site = make_site_model(
+        [make_release("1.0.0", date=day("2026-01-01"), changes={"fixed": notes}, breaking=breaking)]
+    )
+    text = export_changelog(site)
+    assert "\n* --\n* - -\n" in text
+    [found] = parse_changelog(text, "c").releases
+    assert found.changes == {"fixed": notes}
+    assert found.breaking == breaking
+
+
 @pytest.mark.parametrize("name", FIXTURE_NAMES)
 def test_import_export_import_round_trips_real_changelogs(make_site: MakeSite, name: str) -> None:
     site_dir = make_site()
@@ -674,17 +709,27 @@ def test_import_export_import_round_trips_real_changelogs(make_site: MakeSite, n
 
 # -- the round-trip property -------------------------------------------------------------------
 
-_TEXT = st.text(
-    alphabet=st.characters(blacklist_categories=("Cc", "Cs", "Zl", "Zp")), min_size=1, max_size=30
-).filter(lambda text: text == text.strip() and text != "" and not split_breaking(text)[0])
 _WORD = st.text(
-    alphabet="abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789",
-    min_size=1,
-    max_size=8,
+    alphabet="abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789", min_size=1
 )
-_BODY = st.lists(st.lists(_WORD, min_size=1, max_size=6).map(" ".join), min_size=0, max_size=3).map(
-    "\n\n".join
-)
+# Markdown-ish pieces: code, links, emphasis, and characters that open headings or lists.
+_TOKEN = st.sampled_from(
+    ["`x[1]`", "[link](https://x.org/a_(b))", "[#12]", "**bold**", "_em_", "#", "##", "-", "*",
+     "+", "1.", "[x]:", ":", "`", "```", "—", "ü", "\\", "<b>", "&amp;", "BREAKING", "v1.2.0",
+     "2026-01-01", "[YANKED]", "Unreleased"]
+)  # fmt: skip
+_TEXT = st.one_of(
+    st.text(st.characters(blacklist_categories=("Cc", "Cs", "Zl", "Zp")), min_size=1, max_size=30),
+    st.lists(st.one_of(_TOKEN, _WORD), min_size=1, max_size=8).map(" ".join),
+).filter(lambda text: text == text.strip() and text != "" and not split_breaking(text)[0])
+_PARAGRAPH = st.one_of(
+    st.lists(_WORD, min_size=1, max_size=6).map(" ".join),
+    st.sampled_from(
+        ["## Upgrading", "# Notes", "### Details", "```sh\n# a comment\n## not a heading\n```",
+         "- a list in the body", "> a quote", "1. first"]
+    ),
+)  # fmt: skip
+_BODY = st.lists(_PARAGRAPH, max_size=4).map("\n\n".join)
 _VERSION = st.builds(
     lambda major, minor, patch, pre, build: f"{major}.{minor}.{patch}{pre}{build}",
     st.integers(0, 20),

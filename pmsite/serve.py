@@ -1,0 +1,471 @@
+"""PreviewServer: ``pmsite serve``. One class owns the HTTP server thread, the watchdog
+observer and the rebuild loop; requests are answered from an in-memory snapshot of the
+last good build, so they never see a half-built site and output/ is never touched.
+
+Browsers reload through Server-Sent Events (``/__pmsite/events``): a small script is
+injected into served HTML only. A failed build keeps the last good snapshot and adds an
+overlay listing the errors to every page, until the next good build clears it.
+"""
+
+from __future__ import annotations
+
+import errno
+import html
+import logging
+import posixpath
+import threading
+import time
+import traceback
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from http import HTTPStatus
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from urllib.parse import unquote, urlsplit
+
+from watchdog.events import FileSystemEvent, FileSystemEventHandler
+from watchdog.observers import Observer
+
+from .content import is_ignored_name
+from .errors import ContentErrors, PmsiteError
+from .session import BuildSession
+from .write import OutputFile
+
+log = logging.getLogger("pmsite.serve")
+
+EVENTS_PATH = "/__pmsite/events"
+DEBOUNCE_SECONDS = 0.05  # quiet time that ends a burst of file events
+MAX_WAIT_SECONDS = 0.5  # a steady stream of events still rebuilds this often
+PORT_ATTEMPTS = 20
+CONTENT_TYPES = {
+    ".html": "text/html; charset=utf-8",
+    ".css": "text/css; charset=utf-8",
+    ".js": "text/javascript; charset=utf-8",
+    ".svg": "image/svg+xml",
+    ".xml": "application/xml; charset=utf-8",
+    ".json": "application/json; charset=utf-8",
+    ".txt": "text/plain; charset=utf-8",
+    ".png": "image/png",
+    ".jpg": "image/jpeg",
+    ".jpeg": "image/jpeg",
+    ".gif": "image/gif",
+    ".webp": "image/webp",
+    ".ico": "image/x-icon",
+    ".pdf": "application/pdf",
+    ".woff2": "font/woff2",
+}
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    """What the server answers with: the last good build, plus the errors of a later
+    failed build (empty when the latest build succeeded)."""
+
+    build_id: int
+    files: dict[str, OutputFile] = field(default_factory=dict)
+    errors: tuple[str, ...] = ()
+    css_only: bool = False
+
+
+class PreviewServer:
+    """Serves a site on 127.0.0.1, rebuilding and reloading browsers on every change."""
+
+    def __init__(
+        self,
+        site_dir: Path,
+        host: str = "127.0.0.1",
+        port: int = 8000,
+        drafts: bool = False,
+    ) -> None:
+        self.site_dir = site_dir.resolve()
+        self.host = host
+        self.requested_port = port
+        self.drafts = drafts
+        self.snapshot = Snapshot(build_id=0)
+        self.builds = 0
+        self._changed = threading.Condition()
+        self._pending: set[Path] = set()
+        self._events = 0  # file events seen; a burst ends when this stops growing
+        self._published = threading.Condition()
+        self._stopping = threading.Event()
+        self._threads: list[threading.Thread] = []
+        self._httpd: ThreadingHTTPServer | None = None
+        self._observer: Observer | None = None
+        self._session: BuildSession | None = None
+
+    # -- lifecycle -------------------------------------------------------------------
+
+    @property
+    def port(self) -> int:
+        assert self._httpd is not None
+        return self._httpd.server_address[1]
+
+    @property
+    def url(self) -> str:
+        return f"http://{self.host}:{self.port}/"
+
+    def start(self) -> None:
+        """Bind, build once, then serve and watch in background threads."""
+        self._httpd = self._bind()
+        self._session = BuildSession(self.site_dir, base_url=self.url, drafts=self.drafts)
+        self._rebuild(["initial build"])
+        self._observer = Observer()
+        handler = _WatchHandler(self)
+        for folder in (self.site_dir / "content", self.site_dir / "templates"):
+            if folder.is_dir():
+                self._observer.schedule(handler, str(folder), recursive=True)
+        self._observer.schedule(handler, str(self.site_dir), recursive=False)
+        self._observer.start()
+        for target in (self._serve_http, self._rebuild_loop):
+            thread = threading.Thread(target=target, name=f"pmsite-{target.__name__}", daemon=True)
+            thread.start()
+            self._threads.append(thread)
+
+    def stop(self) -> None:
+        self._stopping.set()
+        with self._changed:
+            self._changed.notify_all()
+        with self._published:
+            self._published.notify_all()
+        if self._observer is not None:
+            self._observer.stop()
+        if self._httpd is not None:
+            self._httpd.shutdown()
+            self._httpd.server_close()
+        for thread in self._threads:
+            thread.join(timeout=1)
+
+    def _bind(self) -> ThreadingHTTPServer:
+        handler = _make_handler(self)
+        port = self.requested_port
+        for attempt in range(PORT_ATTEMPTS):
+            try:
+                server = ThreadingHTTPServer((self.host, port), handler)
+            except OSError as error:
+                if error.errno != errno.EADDRINUSE or port == 0 or attempt == PORT_ATTEMPTS - 1:
+                    message = f"cannot listen on {self.host}:{port}: {error.strerror}"
+                    raise PmsiteError(message) from None
+                log.warning("port %d is in use; trying %d", port, port + 1)
+                port += 1
+                continue
+            server.daemon_threads = True
+            return server
+        raise AssertionError("unreachable")
+
+    def _serve_http(self) -> None:
+        assert self._httpd is not None
+        self._httpd.serve_forever(poll_interval=0.1)
+
+    # -- watching and rebuilding ------------------------------------------------------
+
+    def notice(self, paths: Iterable[str]) -> None:
+        """Called by the watcher with the paths of one file event."""
+        relevant = {Path(p) for p in paths if self._is_watched(Path(p))}
+        if not relevant:
+            return
+        with self._changed:
+            self._pending.update(relevant)
+            self._events += 1
+            self._changed.notify_all()
+
+    def _is_watched(self, path: Path) -> bool:
+        try:
+            relative = path.relative_to(self.site_dir)
+        except ValueError:
+            return False
+        parts = relative.parts
+        if not parts or parts[0] not in ("content", "templates"):
+            return False
+        return not any(is_ignored_name(part) for part in parts)
+
+    def _rebuild_loop(self) -> None:
+        while not self._stopping.is_set():
+            changed = self._next_batch()
+            if changed:
+                self._rebuild(changed)
+
+    def _next_batch(self) -> list[str]:
+        """Wait for file events, then for a quiet moment, and take them all at once."""
+        with self._changed:
+            while not self._pending and not self._stopping.is_set():
+                self._changed.wait(timeout=0.5)
+            started = time.monotonic()
+            seen = -1
+            while self._events != seen and not self._stopping.is_set():
+                seen = self._events
+                if time.monotonic() - started >= MAX_WAIT_SECONDS:
+                    break
+                self._changed.wait(timeout=DEBOUNCE_SECONDS)
+            paths, self._pending = self._pending, set()
+        if self._session is not None:
+            self._session.forget(paths)
+        return sorted(display(path, self.site_dir) for path in paths)
+
+    def _rebuild(self, changed: list[str]) -> None:
+        assert self._session is not None
+        start = time.perf_counter()
+        what = _summarise(changed)
+        try:
+            outcome = self._session.build()
+        except ContentErrors as error:
+            lines = tuple(str(e) for e in error.errors)
+            self._publish_errors(lines)
+            count = f"{len(lines)} error{'s' if len(lines) != 1 else ''}"
+            log.error("%s: build failed, %s:\n%s", what, count, "\n".join(lines))
+            return
+        except Exception as error:  # never let a bad build stop the server
+            lines = (f"internal error: {type(error).__name__}: {error}",)
+            log.error("%s: build crashed\n%s", what, traceback.format_exc())
+            self._publish_errors(lines)
+            return
+        files = {file.path: file for file in outcome.files}
+        elapsed = (time.perf_counter() - start) * 1000
+        self._publish(files)
+        log.info(
+            "%s: %d pages re-rendered, %d reused, %.0f ms",
+            what,
+            outcome.rendered,
+            outcome.reused,
+            elapsed,
+        )
+
+    def _publish(self, files: dict[str, OutputFile]) -> None:
+        old = self.snapshot
+        changed = {p for p in files.keys() | old.files.keys() if files.get(p) != old.files.get(p)}
+        css_only = bool(changed) and all(p.endswith(".css") for p in changed) and not old.errors
+        self._swap(Snapshot(old.build_id + 1, files, (), css_only))
+
+    def _publish_errors(self, errors: tuple[str, ...]) -> None:
+        old = self.snapshot
+        self._swap(Snapshot(old.build_id + 1, old.files, errors))
+
+    def _swap(self, snapshot: Snapshot) -> None:
+        with self._published:
+            self.snapshot = snapshot
+            self.builds += 1
+            self._published.notify_all()
+
+    def wait_for_change(self, build_id: int, timeout: float) -> Snapshot:
+        """Block until a snapshot newer than ``build_id`` is published (or timeout)."""
+        with self._published:
+            self._published.wait_for(
+                lambda: self.snapshot.build_id != build_id or self._stopping.is_set(),
+                timeout=timeout,
+            )
+            return self.snapshot
+
+    @property
+    def stopping(self) -> bool:
+        return self._stopping.is_set()
+
+
+def display(path: Path, root: Path) -> str:
+    try:
+        return path.relative_to(root).as_posix()
+    except ValueError:
+        return path.as_posix()
+
+
+def _summarise(changed: list[str]) -> str:
+    if len(changed) <= 3:
+        return ", ".join(changed)
+    return f"{', '.join(changed[:3])} and {len(changed) - 3} more"
+
+
+class _WatchHandler(FileSystemEventHandler):
+    def __init__(self, server: PreviewServer) -> None:
+        self.server = server
+
+    def on_any_event(self, event: FileSystemEvent) -> None:
+        if event.event_type in ("opened", "closed_no_write"):
+            return
+        if event.is_directory and event.event_type == "modified":
+            return  # a file inside changed: that file's own event says which
+        paths = [event.src_path, getattr(event, "dest_path", "") or ""]
+        self.server.notice(str(p) for p in paths if p)
+
+
+# -- HTTP ------------------------------------------------------------------------------
+
+RELOAD_SCRIPT = """<script>
+(function () {
+  var built = %d;
+  var source = new EventSource("/__pmsite/events?since=" + built);
+  source.addEventListener("reload", function () { source.close(); location.reload(); });
+  source.addEventListener("css", function (event) {
+    built = Number(event.data);
+    document.querySelectorAll('link[rel="stylesheet"]').forEach(function (link) {
+      var url = new URL(link.href);
+      url.searchParams.set("pmsite", event.data);
+      link.href = url.toString();
+    });
+  });
+}());
+</script>
+"""
+
+OVERLAY_STYLE = (
+    "position:fixed;inset:auto 0 0 0;max-height:60vh;overflow:auto;z-index:2147483647;"
+    "margin:0;padding:1rem 1.25rem;background:#2b0b0e;color:#ffe3e3;"
+    "font:14px/1.5 ui-monospace,Menlo,Consolas,monospace;border-top:4px solid #ff6b6b"
+)
+
+
+def overlay_html(errors: tuple[str, ...]) -> str:
+    items = "".join(f"<li>{html.escape(line)}</li>" for line in errors)
+    return (
+        f'<aside id="pmsite-error-overlay" role="alert" style="{OVERLAY_STYLE}">'
+        "<strong>pmsite: the last build failed; showing the last good build.</strong>"
+        f'<ul style="margin:.5rem 0 0;padding-left:1.25rem">{items}</ul></aside>\n'
+    )
+
+
+def inject(page: bytes, snapshot: Snapshot) -> bytes:
+    """The reload script (and the error overlay) before </body>, in served HTML only."""
+    extra = RELOAD_SCRIPT % snapshot.build_id
+    if snapshot.errors:
+        extra = overlay_html(snapshot.errors) + extra
+    marker = page.lower().rfind(b"</body>")
+    if marker == -1:
+        return page + extra.encode("utf-8")
+    return page[:marker] + extra.encode("utf-8") + page[marker:]
+
+
+def resolve_request_path(raw: str) -> str | None:
+    """The output file a request path names, or None when it tries to leave the site.
+
+    Both the raw and the decoded path are checked, so '..', '%2e%2e', backslashes
+    and NUL bytes never reach the snapshot lookup.
+    """
+    path = urlsplit(raw).path
+    decoded = unquote(path)
+    for candidate in (path, decoded):
+        if "\\" in candidate or "\0" in candidate:
+            return None
+        if any(part in ("..", ".") for part in candidate.split("/")):
+            return None
+    normalised = posixpath.normpath("/" + decoded.lstrip("/"))
+    relative = normalised.lstrip("/")
+    if decoded.endswith("/") or relative == "":
+        relative = f"{relative}/index.html" if relative else "index.html"
+    return relative
+
+
+def _make_handler(server: PreviewServer) -> type[BaseHTTPRequestHandler]:
+    class Handler(_PreviewHandler):
+        preview = server
+
+    return Handler
+
+
+class _PreviewHandler(BaseHTTPRequestHandler):
+    preview: PreviewServer
+    server_version = "pmsite"
+    protocol_version = "HTTP/1.1"
+
+    def log_message(self, format: str, *args: object) -> None:
+        log.debug("%s %s", self.address_string(), format % args)
+
+    def do_HEAD(self) -> None:
+        self._respond(head=True)
+
+    def do_GET(self) -> None:
+        if urlsplit(self.path).path == EVENTS_PATH:
+            self._events()
+        else:
+            self._respond(head=False)
+
+    def _respond(self, head: bool) -> None:
+        snapshot = self.preview.snapshot
+        relative = resolve_request_path(self.path)
+        if relative is None:
+            self._send(HTTPStatus.BAD_REQUEST, b"bad path\n", "text/plain; charset=utf-8", head)
+            return
+        file = snapshot.files.get(relative)
+        if file is None and f"{relative}/index.html" in snapshot.files:
+            self._redirect(urlsplit(self.path).path + "/", head)
+            return
+        status = HTTPStatus.OK
+        if file is None:
+            status = HTTPStatus.NOT_FOUND
+            file = snapshot.files.get("404.html")
+            relative = "404.html"
+        if file is None:
+            self._send_missing(snapshot, head)
+            return
+        body = _file_bytes(file)
+        if body is None:
+            status, body, relative = HTTPStatus.NOT_FOUND, b"not found\n", "x.txt"
+        content_type = content_type_for(relative)
+        if content_type.startswith("text/html"):
+            body = inject(body, snapshot)
+        self._send(status, body, content_type, head)
+
+    def _send_missing(self, snapshot: Snapshot, head: bool) -> None:
+        """No build has succeeded yet: a page that shows the errors and reloads."""
+        page = b"<!DOCTYPE html><html><head><title>pmsite</title></head><body></body></html>"
+        status = HTTPStatus.INTERNAL_SERVER_ERROR if snapshot.errors else HTTPStatus.NOT_FOUND
+        self._send(status, inject(page, snapshot), "text/html; charset=utf-8", head)
+
+    def _redirect(self, location: str, head: bool) -> None:
+        self.send_response(HTTPStatus.MOVED_PERMANENTLY)
+        self.send_header("Location", location)
+        self.send_header("Content-Length", "0")
+        self.send_header("Cache-Control", "no-store")
+        self.end_headers()
+
+    def _send(self, status: HTTPStatus, body: bytes, content_type: str, head: bool) -> None:
+        self.send_response(status)
+        self.send_header("Content-Type", content_type)
+        self.send_header("Content-Length", str(len(body)))
+        self.send_header("Cache-Control", "no-store")
+        self.end_headers()
+        if not head:
+            self.wfile.write(body)
+
+    def _events(self) -> None:
+        """Server-Sent Events: 'reload' or 'css' whenever a newer build is published."""
+        since = _since(urlsplit(self.path).query)
+        if since < 0:
+            since = self.preview.snapshot.build_id
+        self.send_response(HTTPStatus.OK)
+        self.send_header("Content-Type", "text/event-stream")
+        self.send_header("Cache-Control", "no-store")
+        self.send_header("Connection", "close")
+        self.end_headers()
+        self.close_connection = True
+        try:
+            while not self.preview.stopping:
+                snapshot = self.preview.wait_for_change(since, timeout=15)
+                if self.preview.stopping:
+                    return
+                if snapshot.build_id == since:
+                    self.wfile.write(b": keep-alive\n\n")
+                else:
+                    kind = "css" if snapshot.css_only else "reload"
+                    self.wfile.write(f"event: {kind}\ndata: {snapshot.build_id}\n\n".encode())
+                    since = snapshot.build_id
+                self.wfile.flush()
+        except (BrokenPipeError, ConnectionResetError):
+            return
+
+
+def _since(query: str) -> int:
+    for part in query.split("&"):
+        name, _, value = part.partition("=")
+        if name == "since" and value.isdigit():
+            return int(value)
+    return -1
+
+
+def _file_bytes(file: OutputFile) -> bytes | None:
+    if file.copy_from is None:
+        return file.content or b""
+    try:
+        return file.copy_from.read_bytes()
+    except OSError:
+        return None
+
+
+def content_type_for(path: str) -> str:
+    return CONTENT_TYPES.get(posixpath.splitext(path)[1].lower(), "application/octet-stream")

@@ -1,0 +1,308 @@
+"""The preview server: a real HTTP server on 127.0.0.1, real files edited on disk."""
+
+from __future__ import annotations
+
+import http.client
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+
+from pmsite.serve import PreviewServer, resolve_request_path
+from pmsite.session import BuildSession
+
+from .conftest import FIXTURES
+
+TIMEOUT = 15
+
+
+@pytest.fixture
+def site(tmp_path: Path) -> Path:
+    target = tmp_path / "basic"
+    shutil.copytree(FIXTURES / "basic", target)
+    return target
+
+
+@pytest.fixture
+def server(site: Path) -> Iterator[PreviewServer]:
+    preview = PreviewServer(site, port=0)
+    preview.start()
+    yield preview
+    preview.stop()
+
+
+def get(server: PreviewServer, path: str, method: str = "GET") -> tuple[int, dict, bytes]:
+    connection = http.client.HTTPConnection("127.0.0.1", server.port, timeout=TIMEOUT)
+    try:
+        connection.request(method, path)
+        response = connection.getresponse()
+        return response.status, dict(response.getheaders()), response.read()
+    finally:
+        connection.close()
+
+
+def raw_request(server: PreviewServer, target: str) -> int:
+    """Send a request line exactly as given (no client-side normalisation)."""
+    with socket.create_connection(("127.0.0.1", server.port), timeout=TIMEOUT) as sock:
+        sock.sendall(f"GET {target} HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n".encode())
+        reply = b""
+        while chunk := sock.recv(65536):
+            reply += chunk
+    return int(reply.split(b" ", 2)[1])
+
+
+def eventually(check: Callable[[], bool], timeout: float = TIMEOUT) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if check():
+            return
+        time.sleep(0.02)
+    raise AssertionError("condition not met in time")
+
+
+def replace(path: Path, old: str, new: str) -> None:
+    text = path.read_text(encoding="utf-8")
+    assert old in text
+    path.write_text(text.replace(old, new), encoding="utf-8")
+
+
+def test_serves_pages_with_reload_script(server: PreviewServer, site: Path) -> None:
+    status, headers, body = get(server, "/goals/offline-mode/")
+    assert status == 200
+    assert headers["Content-Type"] == "text/html; charset=utf-8"
+    assert headers["Cache-Control"] == "no-store"
+    assert b"<h1>Offline mode</h1>" in body
+    assert b'new EventSource("/__pmsite/events' in body
+    assert not (site / "output").exists()  # serving never writes output/
+
+
+@pytest.mark.parametrize(
+    ("path", "content_type"),
+    [
+        ("/", "text/html; charset=utf-8"),
+        ("/assets/style.css", "text/css; charset=utf-8"),
+        ("/img/logo.svg", "image/svg+xml"),
+        ("/feed.xml", "application/xml; charset=utf-8"),
+        ("/roadmap.json", "application/json; charset=utf-8"),
+    ],
+)
+def test_content_types_and_head(server: PreviewServer, path: str, content_type: str) -> None:
+    status, headers, _ = get(server, path)
+    assert (status, headers["Content-Type"]) == (200, content_type)
+    head_status, head_headers, head_body = get(server, path, method="HEAD")
+    assert head_status == 200
+    assert head_body == b""
+    assert head_headers["Content-Length"] == headers["Content-Length"]
+
+
+def test_script_is_only_in_html(server: PreviewServer) -> None:
+    assert b"EventSource" not in get(server, "/feed.xml")[2]
+    assert b"EventSource" not in get(server, "/assets/style.css")[2]
+
+
+def test_missing_page_gets_the_404_page(server: PreviewServer) -> None:
+    status, _, body = get(server, "/no/such/page/")
+    assert status == 404
+    assert b"Page not found" in body
+
+
+def test_directory_without_slash_redirects(server: PreviewServer) -> None:
+    status, headers, _ = get(server, "/roadmap")
+    assert status == 301
+    assert headers["Location"] == "/roadmap/"
+
+
+@pytest.mark.parametrize(
+    "target",
+    [
+        "/../../etc/passwd",
+        "/%2e%2e/%2e%2e/etc/passwd",
+        "/%2E%2E%2Fcontent%2Fsite.yaml",
+        "/goals/..%5c..%5csite.yaml",
+        "/goals\\..\\..\\content\\site.yaml",
+        "/%00",
+        "//etc/passwd",
+        "/./index.html",
+    ],
+)
+def test_path_tricks_are_refused(server: PreviewServer, target: str) -> None:
+    assert raw_request(server, target) in (400, 404)
+
+
+def test_request_paths() -> None:
+    assert resolve_request_path("/") == "index.html"
+    assert resolve_request_path("/goals/x/?a=1") == "goals/x/index.html"
+    assert resolve_request_path("/caf%C3%A9/") == "café/index.html"
+    assert resolve_request_path("/a/../b") is None
+    assert resolve_request_path("/a%2f..%2fb") is None
+
+
+def test_symlink_out_of_the_site_is_not_served(site: Path, tmp_path: Path) -> None:
+    secret = tmp_path / "secret.txt"
+    secret.write_text("secret")
+    (site / "content/static/leak.txt").symlink_to(secret)
+    preview = PreviewServer(site, port=0)
+    preview.start()
+    try:
+        assert preview.snapshot.errors  # the build refuses the link...
+        status, _, body = get(preview, "/leak.txt")
+        assert b"secret" not in body  # ...and nothing serves it
+        assert status in (404, 500)
+    finally:
+        preview.stop()
+
+
+def test_edit_is_served(server: PreviewServer, site: Path) -> None:
+    replace(site / "content/goals/offline-mode.md", "title: Offline mode", "title: Offline first")
+    eventually(lambda: b"<h1>Offline first</h1>" in get(server, "/goals/offline-mode/")[2])
+    assert b"Offline first" in get(server, "/roadmap/")[2]
+
+
+def test_broken_edit_shows_overlay_and_keeps_last_good_build(
+    server: PreviewServer, site: Path
+) -> None:
+    goal = site / "content/goals/sso.yaml"
+    good = goal.read_text()
+    goal.write_text(good.replace("status: at-risk", "status: wobbly"))
+    eventually(lambda: b"pmsite-error-overlay" in get(server, "/")[2])
+    status, _, body = get(server, "/goals/sso/")
+    assert status == 200
+    assert b"Single sign-on" in body  # the last good build
+    assert b"content/goals/sso.yaml:2: status: unknown value &#x27;wobbly&#x27;" in body
+    goal.write_text(good.replace("Single sign-on", "SSO"))
+    eventually(lambda: b"<h1>SSO</h1>" in get(server, "/goals/sso/")[2])
+    assert b"pmsite-error-overlay" not in get(server, "/")[2]
+
+
+def test_template_edit_rebuilds(server: PreviewServer, site: Path) -> None:
+    (site / "templates").mkdir()
+    (site / "templates/home.html").write_text(
+        '{% extends "!default/home.html" %}{% block content %}HOME OVERRIDE{% endblock %}\n'
+    )
+    eventually(lambda: b"HOME OVERRIDE" in get(server, "/")[2])
+
+
+def test_events_announce_each_build(server: PreviewServer, site: Path) -> None:
+    connection = http.client.HTTPConnection("127.0.0.1", server.port, timeout=TIMEOUT)
+    since = server.snapshot.build_id
+    connection.request("GET", f"/__pmsite/events?since={since}")
+    response = connection.getresponse()
+    assert response.getheader("Content-Type") == "text/event-stream"
+    replace(site / "content/goals/plugins.md", "Plugin API", "Plugins")
+    lines = [response.readline() for _ in range(2)]
+    assert lines[0] == b"event: reload\n"
+    assert int(lines[1].split(b":")[1]) > since
+    connection.close()
+
+
+def test_css_only_change_swaps_stylesheets(server: PreviewServer, site: Path) -> None:
+    (site / "templates/assets").mkdir(parents=True)
+    connection = http.client.HTTPConnection("127.0.0.1", server.port, timeout=TIMEOUT)
+    connection.request("GET", f"/__pmsite/events?since={server.snapshot.build_id}")
+    response = connection.getresponse()
+    (site / "templates/assets/style.css").write_text("body { color: teal; }\n")
+    assert response.readline() == b"event: css\n"
+    connection.close()
+    assert get(server, "/assets/style.css")[2] == b"body { color: teal; }\n"
+
+
+def test_burst_of_saves_gives_few_rebuilds(server: PreviewServer, site: Path) -> None:
+    before = server.builds
+    goal = site / "content/goals/plugins.md"
+    text = goal.read_text()
+    for i in range(100):
+        goal.write_text(text.replace("Plugin API", f"Plugin API {i}"))
+        (site / f"content/goals/.#swap{i}").write_text("editor noise")
+    eventually(lambda: b"Plugin API 99" in get(server, "/goals/plugins/")[2])
+    time.sleep(0.3)
+    assert server.builds - before <= 5
+    served = {f.path: f.content for f in server.snapshot.files.values() if f.copy_from is None}
+    clean = BuildSession(site, base_url=server.url).build()
+    assert served == {f.path: f.content for f in clean.files if f.copy_from is None}
+
+
+def test_ignored_files_do_not_rebuild(server: PreviewServer, site: Path) -> None:
+    before = server.builds
+    (site / "content/goals/notes.md~").write_text("backup")
+    (site / "content/goals/.hidden.md").write_text("hidden")
+    (site / "output").mkdir()
+    (site / "output/x.html").write_text("x")
+    time.sleep(0.5)
+    assert server.builds == before
+
+
+def start_cli(site: Path, *args: str) -> tuple[subprocess.Popen[str], str]:
+    process = subprocess.Popen(
+        [sys.executable, "-m", "pmsite", "serve", "--site", str(site), *args],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    assert process.stdout is not None
+    lines = ""
+    for _ in range(20):
+        line = process.stdout.readline()
+        lines += line
+        if line.startswith("Serving"):
+            return process, lines
+    process.kill()
+    raise AssertionError("no 'Serving' line")
+
+
+def test_ctrl_c_stops_within_a_second(site: Path) -> None:
+    process, line = start_cli(site, "--port", "0")
+    assert "http://127.0.0.1:" in line
+    start = time.monotonic()
+    process.send_signal(signal.SIGINT)
+    assert process.wait(timeout=5) == 0
+    assert time.monotonic() - start < 1.0
+    assert "Traceback" not in process.stderr.read()  # type: ignore[union-attr]
+
+
+def test_taken_port_moves_to_the_next(site: Path) -> None:
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        process, lines = start_cli(site, "--port", str(port))
+        process.send_signal(signal.SIGINT)
+        process.wait(timeout=5)
+    assert f"port {port} is in use; trying {port + 1}" in lines
+    assert f"Serving ./ at http://127.0.0.1:{port}/" not in lines
+    assert "at http://127.0.0.1:" in lines.splitlines()[-1]
+
+
+def test_drafts_are_served_with_a_banner(site: Path) -> None:
+    preview = PreviewServer(site, port=0, drafts=True)
+    preview.start()
+    try:
+        status, _, body = get(preview, "/goals/secret-project/")
+        assert status == 200
+        assert b"Draft:" in body
+    finally:
+        preview.stop()
+
+
+def test_first_build_failing_still_serves_the_errors(site: Path) -> None:
+    (site / "content/site.yaml").write_text("title: [\n")
+    preview = PreviewServer(site, port=0)
+    preview.start()
+    try:
+        status, _, body = get(preview, "/")
+        assert status == 500
+        assert b"content/site.yaml:2: YAML syntax error" in body
+        (site / "content/site.yaml").write_text("title: Fixed\n")
+        eventually(lambda: get(preview, "/")[0] == 200)
+    finally:
+        preview.stop()
+
+
+if os.environ.get("PMSITE_SKIP_SERVE_TESTS"):
+    pytest.skip("serve tests disabled", allow_module_level=True)
