@@ -81,7 +81,7 @@ def _release_block(release: Release, unreleased: bool) -> str:
 
 
 def list_item(note: str) -> str:
-    """``- note``; further lines indented under it, a nested list kept tight."""
+    """``- note`` (``* note`` when that would be a rule); further lines indented under it."""
     lines = note.strip().split("\n")
     # '- --' would be a horizontal rule; '* --' is a list item.
     out = [f"* {lines[0]}" if RULE.match(f"- {lines[0]}") else f"- {lines[0]}"]

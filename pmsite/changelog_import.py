@@ -76,6 +76,9 @@ class ParsedRelease:
 
 @dataclass
 class ParsedChangelog:
+    """The whole file: releases in file order, the intro (``preamble``) after the title,
+    link reference definitions by lower-case label, and every line not placed."""
+
     source: str
     title: str = ""
     preamble: str = ""

@@ -15,7 +15,7 @@ The page is rendered again when any of these differ, or a template it uses chang
 
 from __future__ import annotations
 
-from collections.abc import Hashable, Iterator
+from collections.abc import Hashable, Iterable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import fields, is_dataclass
@@ -55,6 +55,13 @@ def note(obj: object, attribute: object = "") -> None:
         found.add((obj.key, str(attribute)))
     elif isinstance(obj, Site):
         found.add((SITE_KEY, str(attribute)))
+
+
+def note_all(deps: Iterable[Dependency]) -> None:
+    """Record dependencies noted earlier (by a cached fragment) into the current output."""
+    found = _recording.get()
+    if found is not None:
+        found.update(deps)
 
 
 class TrackingEnvironment(jinja2.Environment):
@@ -97,11 +104,24 @@ def fingerprints(site: Site) -> dict[Key, Hashable]:
     """Every item's and tag's fingerprint: its source digest plus its links."""
     found: dict[Key, Hashable] = {}
     for item in site.items():
-        links = tuple(plain(getattr(item, name, None)) for name in LINK_FIELDS)
-        found[item.key] = (item.digest, item.draft, links)
+        found[item.key] = (item.digest, item.draft, _links(item))
     for tag in site.tags:
         found[tag.key] = (tag.name, tuple(item.key for item in tag.items))
     return found
+
+
+def _links(item: Item) -> tuple:
+    """The linked fields as keys (a fast path of ``plain`` for the common shapes)."""
+    state = []
+    for name in LINK_FIELDS:
+        value = getattr(item, name, None)
+        if isinstance(value, list):
+            state.append(tuple(v.key if isinstance(v, (Item, Tag)) else plain(v) for v in value))
+        elif isinstance(value, (Item, Tag)):
+            state.append(value.key)
+        else:
+            state.append(value)
+    return tuple(state)
 
 
 def attribute_value(obj: object, attribute: str) -> Hashable:

@@ -117,7 +117,7 @@ def json_feed(site: Site, notes_html: NotesHtml) -> str:
             item["tags"] = [tag.name for tag in release.tags]
         items.append(item)
     feed["items"] = items
-    return json.dumps(feed, indent=2, ensure_ascii=False) + "\n"
+    return _json(feed)
 
 
 def sitemap(site: Site, paths: list[str]) -> str:
@@ -133,6 +133,21 @@ def sitemap(site: Site, paths: list[str]) -> str:
         lines.append(f"  <url><loc>{escape(absolute_url(site.config.base_url, url))}</loc></url>")
     lines.append("</urlset>")
     return "\n".join(lines) + "\n"
+
+
+def _json(data: dict) -> str:
+    """Compact JSON, one top-level key per line: json's C encoder only runs without
+    ``indent``, and these files can hold ten thousand entries."""
+    members = [f"{json.dumps(k)}:{json.dumps(v, ensure_ascii=False)}" for k, v in data.items()]
+    return "{\n" + ",\n".join(members) + "\n}\n"
+
+
+# What feeds.py reads from each item, for incremental rebuilds (see deps.py).
+FEED_RELEASE_FIELDS = ("version_text", "title", "date", "summary", "tags", "yanked", "url")
+ROADMAP_GOAL_FIELDS = (
+    *("slug", "title", "status", "lane", "target", "theme", "owner", "priority", "url"),
+)
+ROADMAP_RELEASE_FIELDS = ("version_text", "title", "date", "status", "target", "yanked", "url")
 
 
 def _goal_entry(goal: Goal, base: str) -> dict:
@@ -174,4 +189,4 @@ def roadmap_json(site: Site) -> str:
         "goals": [_goal_entry(goal, base) for goal in site.goals],
         "releases": [_release_entry(release, base) for release in site.releases],
     }
-    return json.dumps(data, indent=2, ensure_ascii=False) + "\n"
+    return _json(data)

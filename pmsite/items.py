@@ -83,7 +83,36 @@ METRIC_INLINE_KEYS = ("name", "unit", "baseline", "current", "target", "directio
 _SLUG = re.compile(r"^\w[\w.-]*$")
 
 
-def read_items(documents: list[RawDocument], site_dir: Path, errors: ErrorList) -> list[Item]:
+class ItemCache:
+    """Items read from unchanged documents, kept between rebuilds (handed out fresh)."""
+
+    def __init__(self) -> None:
+        self._entries: dict[Path, tuple[str, Item, ErrorList]] = {}
+
+    def get(self, document: RawDocument, errors: ErrorList) -> Item | None:
+        entry = self._entries.get(document.path)
+        if entry is None or entry[0] != document.digest:
+            return None
+        errors.errors.extend(entry[2].errors)
+        errors.warnings.extend(entry[2].warnings)
+        return entry[1].fresh()
+
+    def put(self, document: RawDocument, item: Item, found: ErrorList) -> None:
+        # A metric's CSV file can change without its YAML changing: never cached.
+        if "csv" not in document.data:
+            self._entries[document.path] = (document.digest, item.fresh(), found)
+
+    def keep_only(self, documents: list[RawDocument]) -> None:
+        paths = {document.path for document in documents}
+        self._entries = {p: e for p, e in self._entries.items() if p in paths}
+
+
+def read_items(
+    documents: list[RawDocument],
+    site_dir: Path,
+    errors: ErrorList,
+    cache: ItemCache | None = None,
+) -> list[Item]:
     """Typed items for every document that is usable; problems go to ``errors``."""
     readers: dict[str, Callable[[RawDocument, FieldReader], Item]] = {
         "goal": _read_goal,
@@ -101,10 +130,19 @@ def read_items(documents: list[RawDocument], site_dir: Path, errors: ErrorList) 
     }
     items = []
     for document in documents:
-        fields = FieldReader(document.data, document.display, errors, known[document.kind])
-        item = readers[document.kind](document, fields)
-        fields.finish()
+        item = cache.get(document, errors) if cache is not None else None
+        if item is None:
+            found = ErrorList()
+            fields = FieldReader(document.data, document.display, found, known[document.kind])
+            item = readers[document.kind](document, fields)
+            fields.finish()
+            errors.errors.extend(found.errors)
+            errors.warnings.extend(found.warnings)
+            if cache is not None:
+                cache.put(document, item, found)
         items.append(item)
+    if cache is not None:
+        cache.keep_only(documents)
     return items
 
 

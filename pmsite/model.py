@@ -6,9 +6,11 @@ markup.py, and only read after that (templates, feeds, roadmap.json).
 
 from __future__ import annotations
 
+import copy
 import datetime as dt
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from typing import Self
 
 from .semver import Version
 from .timeframe import Target
@@ -82,6 +84,15 @@ class Item:
         """Every Markdown field of the item, for the markup stage."""
         yield self.body
 
+    def fresh(self) -> Self:
+        """A copy as it was read from its file, before linking: fields that linking
+        fills in (URLs, tags, backlinks...) are new and empty, so a cached item can be
+        linked again without touching the objects an earlier build handed out."""
+        clone = copy.copy(self)
+        clone.url = clone.output_path = ""
+        clone.tags = []
+        return clone
+
 
 @dataclass(eq=False)
 class Tag:
@@ -119,6 +130,11 @@ class Metric(Item):
     def texts(self) -> Iterator[Markdown]:
         yield self.body
         yield self.description
+
+    def fresh(self) -> Self:
+        clone = super().fresh()
+        clone.goals, clone.releases = [], []
+        return clone
 
 
 @dataclass
@@ -176,6 +192,12 @@ class Goal(Item):
     releases: list[Release] = field(default_factory=list)
     reflections: list[Reflection] = field(default_factory=list)
 
+    def fresh(self) -> Self:
+        clone = super().fresh()
+        clone.lane, clone.releases, clone.reflections = "", [], []
+        clone.metrics = [copy.copy(measure) for measure in self.metrics]
+        return clone
+
     @property
     def progress(self) -> float | None:
         """The mean progress of the goal's measurable metrics; done goals are complete."""
@@ -205,6 +227,12 @@ class Release(Item):
     reflections: list[Reflection] = field(default_factory=list)
     previous: Release | None = None
     next: Release | None = None
+
+    def fresh(self) -> Self:
+        clone = super().fresh()
+        clone.goals, clone.reflections, clone.previous, clone.next = [], [], None, None
+        clone.metrics = [copy.copy(measure) for measure in self.metrics]
+        return clone
 
     @property
     def version_text(self) -> str:
@@ -238,6 +266,11 @@ class Reflection(Item):
     release_versions: list[tuple[str, int]] = field(default_factory=list)
     goals: list[Goal] = field(default_factory=list)
     releases: list[Release] = field(default_factory=list)
+
+    def fresh(self) -> Self:
+        clone = super().fresh()
+        clone.goals, clone.releases = [], []
+        return clone
 
     @property
     def sections(self) -> list[tuple[str, list[Markdown]]]:

@@ -28,21 +28,25 @@ from .deps import (
     fingerprints,
     model_objects,
     note,
+    note_all,
     recording,
     template_closure,
 )
 from .errors import ContentError, ErrorList, OutputError
 from .feeds import (
+    FEED_RELEASE_FIELDS,
     NOTES_TEMPLATE,
+    ROADMAP_GOAL_FIELDS,
+    ROADMAP_RELEASE_FIELDS,
     atom_feed,
     json_feed,
     release_notes_html,
     roadmap_json,
     sitemap,
 )
-from .items import read_items
+from .items import ItemCache, read_items
 from .markup import MarkupRenderer, code_stylesheet
-from .model import Release, Site
+from .model import Item, Release, Site
 from .render import PageSpec, Renderer, make_environment, page_list
 from .write import OutputFile, check_unique_paths
 
@@ -57,6 +61,14 @@ class Rendered:
     template: str
     deps: frozenset[Dependency]
     templates: frozenset[str]
+    keys: frozenset[Key]  # the items and tags in ``deps``, for a fast first check
+
+    @classmethod
+    def of(
+        cls, file: OutputFile, template: str, deps: Iterable[Dependency], templates: frozenset[str]
+    ) -> Rendered:
+        deps = frozenset(deps)
+        return cls(file, template, deps, templates, frozenset(key for key, _ in deps))
 
 
 @dataclass
@@ -81,6 +93,7 @@ class BuildSession:
         self.base_url = base_url
         self.drafts = drafts
         self.documents = DocumentCache()
+        self.items = ItemCache()
         self._markup: MarkupRenderer | None = None
         self._env: jinja2.Environment | None = None
         self._settings = ""
@@ -90,7 +103,8 @@ class BuildSession:
         self._records: dict[str, Rendered] = {}
         self._stages: dict[str, float] = {}
         self._changed_templates: set[str] = set()
-        self._notes: dict[Key, tuple[Hashable, str]] = {}
+        self._notes: dict[Key, tuple[Hashable, str, frozenset[Dependency]]] = {}
+        self._closures: dict[str, frozenset[str]] = {}
         self._new_template_digests: dict[str, str] = {}
 
     @contextmanager
@@ -115,7 +129,7 @@ class BuildSession:
             tree = read_content(self.site_dir, errors, self.documents)
         with self._stage("parse"):
             config = read_config(tree.site_data, tree.site_display, errors, self.base_url)
-            items = read_items(tree.documents, self.site_dir, errors)
+            items = read_items(tree.documents, self.site_dir, errors, self.items)
         with self._stage("link"):
             site = assemble_site(config, items, errors, include_drafts=self.drafts)
         errors.raise_if_any()
@@ -182,6 +196,7 @@ class BuildSession:
         }
         if self._changed_templates or self._env is None:
             env = make_environment(self.site_dir)  # nothing compiled from old sources
+            self._closures = {}
         self._env = env
         self._new_template_digests = digests
 
@@ -191,25 +206,30 @@ class BuildSession:
         changed_templates = self._changed_templates
         if changed_templates and ("*" in old.templates or old.templates & changed_templates):
             return False
-        return not changes.touches(old.deps)
+        return not changes.touches(old)
 
     def _render_pages(
         self, site: Site, renderer: Renderer, changes: _Changes
     ) -> dict[str, Rendered]:
         records: dict[str, Rendered] = {}
-        closures: dict[str, frozenset[str]] = {}
         for page in page_list(site):
             old = self._records.get(page.path)
             if self._reusable(old, page.template, changes):
                 assert old is not None
                 records[page.path] = old
                 continue
-            if page.template not in closures:
-                closures[page.template] = template_closure(renderer.env, page.template)
-            record = self._render_page(page, renderer, closures[page.template])
+            templates = self._closure(renderer.env, page.template)
+            record = self._render_page(page, renderer, templates)
             if record is not None:
                 records[page.path] = record
         return records
+
+    def _closure(self, env: jinja2.Environment, template: str) -> frozenset[str]:
+        """The templates ``template`` uses, parsed again only after a template change."""
+        closure = self._closures.get(template)
+        if closure is None:
+            closure = self._closures[template] = template_closure(env, template)
+        return closure
 
     def _render_page(
         self, page: PageSpec, renderer: Renderer, templates: frozenset[str]
@@ -221,17 +241,18 @@ class BuildSession:
         if rendered is None:
             return None
         file = OutputFile(rendered.path, rendered.source, content=rendered.content)
-        return Rendered(file, page.template, frozenset(deps), templates)
+        return Rendered.of(file, page.template, deps, templates)
 
     def _render_feeds(
         self, site: Site, renderer: Renderer, changes: _Changes
     ) -> dict[str, Rendered]:
         """feed.xml, feed.json and roadmap.json, each with the model data it shows."""
-        released = [(SITE_KEY, "released_releases")]
-        released += [(release.key, "") for release in site.released_releases]
-        listed = [(SITE_KEY, "goals"), (SITE_KEY, "releases")]
-        listed += [(item.key, "") for item in (*site.goals, *site.releases)]
-        notes = template_closure(renderer.env, NOTES_TEMPLATE)
+        released: list[Dependency] = [(SITE_KEY, "released_releases"), (SITE_KEY, "config")]
+        released += _reads(site.released_releases, FEED_RELEASE_FIELDS)
+        listed: list[Dependency] = [(SITE_KEY, "goals"), (SITE_KEY, "releases")]
+        listed += _reads(site.goals, ROADMAP_GOAL_FIELDS)
+        listed += _reads(site.releases, ROADMAP_RELEASE_FIELDS)
+        notes = self._closure(renderer.env, NOTES_TEMPLATE)
         notes_html = self._notes_html(renderer, changes)
         outputs: list[tuple[str, Callable[[], str], list[Dependency], frozenset[str]]] = [
             ("feed.xml", lambda: atom_feed(site, notes_html), released, notes),
@@ -248,11 +269,12 @@ class BuildSession:
             with recording() as deps:
                 content = make().encode("utf-8")
             file = OutputFile(path, site.config.source, content=content)
-            records[path] = Rendered(file, path, frozenset(deps) | set(declared), templates)
+            records[path] = Rendered.of(file, path, deps.union(declared), templates)
         return records
 
     def _notes_html(self, renderer: Renderer, changes: _Changes) -> Callable[[Release], str]:
-        """Feed entries' notes, rendered again only for releases that changed."""
+        """Feed entries' notes, rendered again only for releases that changed. A cached
+        entry notes again what it read, so the feed depends on exactly that."""
         if self._changed_templates:
             self._notes = {}
         render = release_notes_html(renderer)
@@ -261,8 +283,11 @@ class BuildSession:
             fingerprint = changes.fingerprints[release.key]
             cached = self._notes.get(release.key)
             if cached is None or cached[0] != fingerprint:
-                cached = (fingerprint, render(release))
+                with recording() as deps:
+                    html = render(release)
+                cached = (fingerprint, html, frozenset(deps))
                 self._notes[release.key] = cached
+            note_all(cached[2])
             return cached[1]
 
         return notes_html
@@ -312,9 +337,15 @@ class _Changes:
         self._old_objects = model_objects(session._site) if session._site else {}
         self._new_objects = model_objects(site)
         self._answers: dict[Dependency, bool] = {}
+        self._keys_to_check = self.keys | {SITE_KEY}
 
-    def touches(self, deps: frozenset[Dependency]) -> bool:
-        return any(self._changed(dep) for dep in deps if dep[0] == SITE_KEY or dep[0] in self.keys)
+    def touches(self, record: Rendered) -> bool:
+        """Whether anything ``record`` read differs now."""
+        if record.keys.isdisjoint(self._keys_to_check):
+            return False
+        return any(
+            self._changed(dep) for dep in record.deps if dep[0] == SITE_KEY or dep[0] in self.keys
+        )
 
     def _changed(self, dep: Dependency) -> bool:
         answer = self._answers.get(dep)
@@ -336,6 +367,11 @@ class _Changes:
 
 
 _CODE_CSS = code_stylesheet().encode("utf-8")
+
+
+def _reads(items: Iterable[Item], attributes: tuple[str, ...]) -> list[Dependency]:
+    """Dependencies of Python code that reads ``attributes`` of each of ``items``."""
+    return [(item.key, attribute) for item in items for attribute in attributes]
 
 
 def _is_asset(name: str) -> bool:
