@@ -261,7 +261,8 @@ def make_metric(writer: Writer, index: int) -> Entry:
     topic = rng.choice(TOPICS)
     first_month = rng.randrange(0, 100)
     value = float(rng.randint(50, 5000))
-    points = []
+    points: list[dict[str, object]] = []
+    date = START
     for month in range(first_month, first_month + rng.randint(12, 36)):
         value = max(0.0, value * rng.uniform(0.9, 1.15))
         months = START.year * 12 + START.month - 1 + month
@@ -274,7 +275,7 @@ def make_metric(writer: Writer, index: int) -> Entry:
         name=f"{topic}-{index:03d}",
         slug=f"{topic}-{index:03d}",
         title=name,
-        date=points[-1]["date"],  # type: ignore[arg-type]
+        date=date,  # the last point's
         summary=writer.sentence(6, 12),
         tags=writer.tags(),
         body=writer.body(),

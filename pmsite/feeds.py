@@ -1,19 +1,25 @@
 """Machine-readable outputs: feed.xml (Atom 1.0), feed.json (JSON Feed 1.1),
-sitemap.xml and roadmap.json. Deterministic: no build time, only content dates."""
+reflections/feed.xml, sitemap.xml, roadmap.json and the search index search.json.
+Deterministic: no build time, only content dates."""
 
 from __future__ import annotations
 
 import datetime as dt
+import html
 import json
+import re
 from collections.abc import Callable
+from dataclasses import dataclass
 from xml.sax.saxutils import escape, quoteattr
 
 from . import __version__
-from .model import Goal, Release, Site
+from .model import Goal, Item, Reflection, Release, Site
 from .render import Renderer
 from .urls import absolute_url
 
 NOTES_TEMPLATE = "partials/release_notes.html"
+REFLECTION_NOTES_TEMPLATE = "partials/reflection_notes.html"
+SEARCH_TEXT_LIMIT = 1000  # characters of text per item in search.json
 _EPOCH = dt.date(1970, 1, 1)
 
 
@@ -29,53 +35,109 @@ def _timestamp(day: dt.date | None) -> str:
 NotesHtml = Callable[[Release], str]
 
 
-def release_notes_html(renderer: Renderer) -> NotesHtml:
-    """Release notes as the feeds show them: the release page's notes partial."""
-    return lambda release: renderer.render(NOTES_TEMPLATE, release.url, release=release) or ""
+def item_notes_html(renderer: Renderer, template: str) -> Callable[[Item], str]:
+    """An item's notes as feeds show them: the partial its own page includes."""
+    return lambda item: renderer.render(template, item.url, **{item.kind: item}) or ""
 
 
-def atom_feed(site: Site, notes_html: NotesHtml) -> str:
-    """Atom 1.0: released releases newest first, links absolute from base_url."""
+@dataclass(frozen=True)
+class Entry:
+    """One feed entry, whatever kind of item it is about."""
+
+    title: str
+    url: str  # relative to the site root
+    date: dt.date | None
+    summary: str
+    content_html: str
+    tags: tuple[str, ...]
+    urn: str  # the entry's id when the site has no base_url
+
+
+def _atom(site: Site, title: str, path: str, alternate: str, entries: list[Entry]) -> str:
+    """An Atom 1.0 document; links are absolute from base_url when there is one."""
     config = site.config
-    releases = feed_releases(site)
     base = config.base_url
-    updated = _timestamp(releases[0].date if releases else None)
-    releases_url = absolute_url(base, "releases/")
-    feed_id = releases_url if base else f"urn:pmsite:{config.title}:releases"
+    updated = _timestamp(max((e.date for e in entries if e.date), default=None))
+    alternate_url = absolute_url(base, alternate)
+    feed_id = alternate_url if base else f"urn:pmsite:{config.title}:{alternate}"
     lines = [
         '<?xml version="1.0" encoding="utf-8"?>',
         f'<feed xmlns="http://www.w3.org/2005/Atom" xml:lang={quoteattr(config.language)}>',
-        f"  <title>{escape(config.product_name)} releases</title>",
+        f"  <title>{escape(title)}</title>",
     ]
     if config.description:
         lines.append(f"  <subtitle>{escape(config.description)}</subtitle>")
     lines += [
         f"  <id>{escape(feed_id)}</id>",
-        f'  <link rel="self" href={quoteattr(absolute_url(base, "feed.xml"))}/>',
-        f'  <link rel="alternate" type="text/html" href={quoteattr(releases_url)}/>',
+        f'  <link rel="self" href={quoteattr(absolute_url(base, path))}/>',
+        f'  <link rel="alternate" type="text/html" href={quoteattr(alternate_url)}/>',
         f"  <updated>{updated}</updated>",
         f"  <author><name>{escape(config.product_name)}</name></author>",
         f'  <generator version="{__version__}">pmsite</generator>',
     ]
-    for release in releases:
-        link = absolute_url(base, release.url)
-        entry_id = link if base else f"urn:pmsite:{config.title}:release:{release.version_text}"
-        notes = notes_html(release)
-        lines += [
-            f"  <entry xml:base={quoteattr(link)}>" if base else "  <entry>",
-            f"    <title>{escape(_entry_title(site, release))}</title>",
-            f"    <id>{escape(entry_id)}</id>",
-            f'    <link rel="alternate" type="text/html" href={quoteattr(link)}/>',
-            f"    <published>{_timestamp(release.date)}</published>",
-            f"    <updated>{_timestamp(release.date)}</updated>",
-        ]
-        if release.summary:
-            lines.append(f"    <summary>{escape(release.summary)}</summary>")
-        lines.append(f'    <content type="html">{escape(notes)}</content>')
-        lines += [f"    <category term={quoteattr(tag.name)}/>" for tag in release.tags]
-        lines.append("  </entry>")
+    for entry in entries:
+        lines += _atom_entry(entry, base)
     lines.append("</feed>")
     return "\n".join(lines) + "\n"
+
+
+def _atom_entry(entry: Entry, base: str) -> list[str]:
+    link = absolute_url(base, entry.url)
+    lines = [
+        # xml:base lets feed readers resolve the relative links inside the content.
+        f"  <entry xml:base={quoteattr(link)}>" if base else "  <entry>",
+        f"    <title>{escape(entry.title)}</title>",
+        f"    <id>{escape(link if base else entry.urn)}</id>",
+        f'    <link rel="alternate" type="text/html" href={quoteattr(link)}/>',
+        f"    <published>{_timestamp(entry.date)}</published>",
+        f"    <updated>{_timestamp(entry.date)}</updated>",
+    ]
+    if entry.summary:
+        lines.append(f"    <summary>{escape(entry.summary)}</summary>")
+    lines.append(f'    <content type="html">{escape(entry.content_html)}</content>')
+    lines += [f"    <category term={quoteattr(tag)}/>" for tag in entry.tags]
+    lines.append("  </entry>")
+    return lines
+
+
+def release_entries(site: Site, notes_html: NotesHtml) -> list[Entry]:
+    """Released releases, newest first, as feed entries."""
+    return [
+        Entry(
+            title=_entry_title(site, release),
+            url=release.url,
+            date=release.date,
+            summary=release.summary,
+            content_html=notes_html(release),
+            tags=tuple(tag.name for tag in release.tags),
+            urn=f"urn:pmsite:{site.config.title}:release:{release.version_text}",
+        )
+        for release in feed_releases(site)
+    ]
+
+
+def atom_feed(site: Site, notes_html: NotesHtml) -> str:
+    """feed.xml: released releases newest first."""
+    title = f"{site.config.product_name} releases"
+    return _atom(site, title, "feed.xml", "releases/", release_entries(site, notes_html))
+
+
+def reflections_feed(site: Site, notes_html: Callable[[Reflection], str]) -> str:
+    """reflections/feed.xml: the reflection journal, newest first."""
+    entries = [
+        Entry(
+            title=reflection.title,
+            url=reflection.url,
+            date=reflection.date,
+            summary=reflection.summary,
+            content_html=notes_html(reflection),
+            tags=tuple(tag.name for tag in reflection.tags),
+            urn=f"urn:pmsite:{site.config.title}:reflection:{reflection.slug}",
+        )
+        for reflection in site.reflections
+    ]
+    title = f"{site.config.product_name} reflections"
+    return _atom(site, title, "reflections/feed.xml", "reflections/", entries)
 
 
 def _entry_title(site: Site, release: Release) -> str:
@@ -102,19 +164,19 @@ def json_feed(site: Site, notes_html: NotesHtml) -> str:
         feed["description"] = config.description
     feed["authors"] = [{"name": config.product_name}]
     items = []
-    for release in feed_releases(site):
-        link = absolute_url(base, release.url)
+    for entry in release_entries(site, notes_html):
+        link = absolute_url(base, entry.url)
         item: dict = {
             "id": link,
             "url": link,
-            "title": _entry_title(site, release),
-            "content_html": notes_html(release),
-            "date_published": _timestamp(release.date),
+            "title": entry.title,
+            "content_html": entry.content_html,
+            "date_published": _timestamp(entry.date),
         }
-        if release.summary:
-            item["summary"] = release.summary
-        if release.tags:
-            item["tags"] = [tag.name for tag in release.tags]
+        if entry.summary:
+            item["summary"] = entry.summary
+        if entry.tags:
+            item["tags"] = list(entry.tags)
         items.append(item)
     feed["items"] = items
     return _json(feed)
@@ -143,6 +205,7 @@ def _json(data: dict) -> str:
 
 
 # What feeds.py reads from each item, for incremental rebuilds (see deps.py).
+REFLECTION_FEED_FIELDS = ("title", "url", "date", "summary", "tags", "slug")
 FEED_RELEASE_FIELDS = ("version_text", "title", "date", "summary", "tags", "yanked", "url")
 ROADMAP_GOAL_FIELDS = (
     *("slug", "title", "status", "lane", "target", "theme", "owner", "priority", "url"),
@@ -190,3 +253,32 @@ def roadmap_json(site: Site) -> str:
         "releases": [_release_entry(release, base) for release in site.releases],
     }
     return _json(data)
+
+
+_TAG = re.compile(r"<[^>]+>")
+_SPACE = re.compile(r"\s+")
+
+
+def plain_text(fragment: str) -> str:
+    """Readable text of an HTML fragment, for the search index."""
+    return _SPACE.sub(" ", html.unescape(_TAG.sub(" ", fragment))).strip()
+
+
+def search_entry(item: Item) -> dict:
+    """One item in search.json: what it is, where it is, and the words it contains."""
+    title = item.title
+    if isinstance(item, Release):
+        title = f"{item.version_text} {item.title}"
+    text = " ".join(plain_text(text.html) for text in item.texts() if text)
+    return {
+        "title": title,
+        "url": item.url,
+        "kind": item.kind,
+        "summary": item.summary,
+        "text": text[:SEARCH_TEXT_LIMIT],
+    }
+
+
+def search_index(entries: list[dict]) -> str:
+    """search.json: one JSON object per line inside a list (URLs relative to the root)."""
+    return "[\n" + ",\n".join(json.dumps(e, ensure_ascii=False) for e in entries) + "\n]\n"

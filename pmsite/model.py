@@ -247,11 +247,11 @@ class Release(Item):
         return sum(len(notes) for notes in self.changes.values())
 
     def texts(self) -> Iterator[Markdown]:
-        yield self.body
-        yield from self.highlights
         yield from self.breaking
+        yield from self.highlights
         for notes in self.changes.values():
             yield from notes
+        yield self.body
 
 
 @dataclass(eq=False)
@@ -277,9 +277,9 @@ class Reflection(Item):
         return [(name, getattr(self, name)) for name in REFLECTION_SECTIONS]
 
     def texts(self) -> Iterator[Markdown]:
-        yield self.body
         for _, notes in self.sections:
             yield from notes
+        yield self.body
 
 
 @dataclass(eq=False)
@@ -311,6 +311,34 @@ class Site:
     @property
     def dropped(self) -> list[Goal]:
         return [g for g in self.goals if g.status == "dropped"]
+
+    @property
+    def active_goals(self) -> list[Goal]:
+        """Goals still on the roadmap: not done, not dropped."""
+        return [g for g in self.goals if g.status not in ("done", "dropped")]
+
+    @property
+    def timeline(self) -> list[tuple[str, list[Goal]]]:
+        """Active goals by the quarter their target ends in, earliest first, then the
+        ones with no target as "Unscheduled"."""
+        quarters: dict[str, list[Goal]] = {}
+        unscheduled = []
+        for goal in sorted(self.active_goals, key=lambda g: g.target.sort_key if g.target else ()):
+            if goal.target is None:
+                unscheduled.append(goal)
+            else:
+                quarters.setdefault(goal.target.quarter, []).append(goal)
+        lanes = list(quarters.items())
+        return [*lanes, ("Unscheduled", unscheduled)] if unscheduled else lanes
+
+    @property
+    def themes(self) -> list[tuple[str, list[Goal]]]:
+        """Active goals by theme, themes A to Z, then "No theme"."""
+        themes: dict[str, list[Goal]] = {}
+        for goal in self.active_goals:
+            themes.setdefault(goal.theme, []).append(goal)
+        named = sorted((t, goals) for t, goals in themes.items() if t)
+        return [*named, ("No theme", themes[""])] if "" in themes else named
 
     @property
     def upcoming_releases(self) -> list[Release]:

@@ -16,7 +16,7 @@ from urllib.parse import quote, urlsplit
 
 import jinja2
 
-from . import __version__
+from . import __version__, charts
 from .deps import TrackingEnvironment
 from .errors import ContentError, ContentErrors, PmsiteError, display_path
 from .model import CHANGE_CATEGORIES, Item, Site, Tag
@@ -69,6 +69,9 @@ def make_environment(site_dir: Path) -> jinja2.Environment:
     env.filters["number"] = format_number
     env.filters["percent"] = lambda value: "" if value is None else f"{round(value * 100)}%"
     env.globals.update(
+        line_chart=charts.line_chart,
+        sparkline=charts.sparkline,
+        progress_bar=charts.progress_bar,
         pmsite_version=__version__,
         change_labels=CHANGE_LABELS,
         lane_labels=LANE_LABELS,
@@ -103,12 +106,8 @@ def format_date(value: dt.date | None, style: str = "long") -> str:
 
 
 def format_number(value: float | None) -> str:
-    """1200.0 -> '1200', 0.125 -> '0.13', None -> '–' (no value)."""
-    if value is None:
-        return "–"
-    if float(value).is_integer():
-        return str(int(value))
-    return f"{value:.2f}".rstrip("0").rstrip(".")
+    """1200.0 -> '1,200', 0.125 -> '0.13', None -> '–' (no value)."""
+    return "–" if value is None else charts.format_number(value)
 
 
 @dataclass(frozen=True)
@@ -143,6 +142,7 @@ def page_list(site: Site) -> Iterator[PageSpec]:
 SECTION_PAGES = (
     ("", "home.html", ""),
     ("roadmap/", "roadmap.html", "Roadmap"),
+    ("search/", "search.html", "Search"),
     ("goals/", "goals.html", "Goals"),
     ("releases/", "releases.html", "Releases"),
     ("reflections/", "reflections.html", "Reflections"),

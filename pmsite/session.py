@@ -36,12 +36,17 @@ from .errors import ContentError, ErrorList, OutputError
 from .feeds import (
     FEED_RELEASE_FIELDS,
     NOTES_TEMPLATE,
+    REFLECTION_FEED_FIELDS,
+    REFLECTION_NOTES_TEMPLATE,
     ROADMAP_GOAL_FIELDS,
     ROADMAP_RELEASE_FIELDS,
     atom_feed,
+    item_notes_html,
     json_feed,
-    release_notes_html,
+    reflections_feed,
     roadmap_json,
+    search_entry,
+    search_index,
     sitemap,
 )
 from .items import ItemCache, read_items
@@ -75,10 +80,14 @@ class Rendered:
 class BuildOutcome:
     site: Site
     files: list[OutputFile]
-    rendered: int
+    rendered_paths: list[str]
     reused: int
     warnings: list[ContentError] = field(default_factory=list)
     stages: dict[str, float] = field(default_factory=dict)
+
+    @property
+    def rendered(self) -> int:
+        return len(self.rendered_paths)
 
     @property
     def pages(self) -> int:
@@ -105,6 +114,7 @@ class BuildSession:
         self._changed_templates: set[str] = set()
         self._notes: dict[Key, tuple[Hashable, str, frozenset[Dependency]]] = {}
         self._closures: dict[str, frozenset[str]] = {}
+        self._search: dict[Key, tuple[Hashable, dict]] = {}
         self._new_template_digests: dict[str, str] = {}
 
     @contextmanager
@@ -164,7 +174,7 @@ class BuildSession:
         files.extend(self._assets(renderer.env, tree))
         check_unique_paths(files)
         previous = self._records
-        rendered = sum(1 for path, record in records.items() if previous.get(path) is not record)
+        rendered = [path for path, record in records.items() if previous.get(path) is not record]
         self._commit(records, changes)
         warnings = list(errors.warnings)
         if not site.config.base_url:
@@ -175,7 +185,7 @@ class BuildSession:
                     "no base_url: sitemap.xml is not written and feeds use relative links",
                 )
             )
-        outcome = BuildOutcome(site, files, rendered, len(records) - rendered)
+        outcome = BuildOutcome(site, files, rendered, len(records) - len(rendered))
         outcome.warnings, outcome.stages = warnings, dict(self._stages)
         return outcome
 
@@ -184,7 +194,8 @@ class BuildSession:
         template environment after a template change."""
         settings = text_digest(f"{tree.site_digest}|{self.base_url}|{self.drafts}")
         if settings != self._settings:
-            self._records, self._fingerprints, self._site, self._notes = {}, {}, None, {}
+            self._records, self._fingerprints, self._site = {}, {}, None
+            self._notes, self._search = {}, {}
             self._settings = settings
             self._env = None
         env = self._env or make_environment(self.site_dir)
@@ -246,18 +257,30 @@ class BuildSession:
     def _render_feeds(
         self, site: Site, renderer: Renderer, changes: _Changes
     ) -> dict[str, Rendered]:
-        """feed.xml, feed.json and roadmap.json, each with the model data it shows."""
+        """The feeds, roadmap.json and search.json, each with the model data it shows."""
         released: list[Dependency] = [(SITE_KEY, "released_releases"), (SITE_KEY, "config")]
         released += _reads(site.released_releases, FEED_RELEASE_FIELDS)
+        journal: list[Dependency] = [(SITE_KEY, "reflections"), (SITE_KEY, "config")]
+        journal += _reads(site.reflections, REFLECTION_FEED_FIELDS)
         listed: list[Dependency] = [(SITE_KEY, "goals"), (SITE_KEY, "releases")]
         listed += _reads(site.goals, ROADMAP_GOAL_FIELDS)
         listed += _reads(site.releases, ROADMAP_RELEASE_FIELDS)
+        everything: list[Dependency] = [(SITE_KEY, name) for name in SITE_LISTS]
+        everything += _reads(site.items(), ("",))
         notes = self._closure(renderer.env, NOTES_TEMPLATE)
         notes_html = self._notes_html(renderer, changes)
+        journal_html = item_notes_html(renderer, REFLECTION_NOTES_TEMPLATE)
         outputs: list[tuple[str, Callable[[], str], list[Dependency], frozenset[str]]] = [
             ("feed.xml", lambda: atom_feed(site, notes_html), released, notes),
             ("feed.json", lambda: json_feed(site, notes_html), released, notes),
+            (
+                "reflections/feed.xml",
+                lambda: reflections_feed(site, journal_html),
+                journal,
+                self._closure(renderer.env, REFLECTION_NOTES_TEMPLATE),
+            ),
             ("roadmap.json", lambda: roadmap_json(site), listed, frozenset()),
+            ("search.json", lambda: self._search_index(site, changes), everything, frozenset()),
         ]
         records = {}
         for path, make, declared, templates in outputs:
@@ -272,12 +295,26 @@ class BuildSession:
             records[path] = Rendered.of(file, path, deps.union(declared), templates)
         return records
 
+    def _search_index(self, site: Site, changes: _Changes) -> str:
+        """search.json, with each item's entry made again only when the item changed."""
+        entries = []
+        cache: dict[Key, tuple[Hashable, dict]] = {}
+        for item in site.items():
+            fingerprint = changes.fingerprints[item.key]
+            cached = self._search.get(item.key)
+            if cached is None or cached[0] != fingerprint:
+                cached = (fingerprint, search_entry(item))
+            cache[item.key] = cached
+            entries.append(cached[1])
+        self._search = cache
+        return search_index(entries)
+
     def _notes_html(self, renderer: Renderer, changes: _Changes) -> Callable[[Release], str]:
         """Feed entries' notes, rendered again only for releases that changed. A cached
         entry notes again what it read, so the feed depends on exactly that."""
         if self._changed_templates:
             self._notes = {}
-        render = release_notes_html(renderer)
+        render = item_notes_html(renderer, NOTES_TEMPLATE)
 
         def notes_html(release: Release) -> str:
             fingerprint = changes.fingerprints[release.key]
@@ -367,6 +404,9 @@ class _Changes:
 
 
 _CODE_CSS = code_stylesheet().encode("utf-8")
+
+
+SITE_LISTS = ("goals", "releases", "reflections", "metrics", "pages")
 
 
 def _reads(items: Iterable[Item], attributes: tuple[str, ...]) -> list[Dependency]:

@@ -29,6 +29,8 @@ RESERVED_NAMES = {
     "reflections",
     "metrics",
     "tags",
+    "search",
+    "search.json",
     "assets",
     "feed.xml",
     "feed.json",

@@ -406,3 +406,14 @@ def test_drafts_are_left_out_of_every_output(make_site: MakeSite) -> None:
     for path, data in tree_bytes(site / "output").items():
         text = data.decode("utf-8")
         assert "secret" not in text and "Hush" not in text and "hush" not in text, path
+
+
+def test_search_index(built: Path) -> None:
+    entries = json.loads(read(built, "search.json"))
+    by_url = {entry["url"]: entry for entry in entries}
+    release = by_url["releases/1.10.0/"]
+    assert release["title"] == "1.10.0 Offline beta"
+    assert release["kind"] == "release"
+    assert "MDM profiles" in release["text"]
+    assert "<" not in release["text"]
+    assert "goals/secret-project/" not in by_url  # drafts stay out

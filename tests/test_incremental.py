@@ -99,10 +99,18 @@ def test_small_edit_renders_few_pages(site: Path) -> None:
     assert first.reused == 0
     replace(site / "content/reflections/2026-10-offline-beta.md", "A longer", "An even longer")
     outcome = session.build()
-    assert outcome.rendered == 1  # only the reflection's own page shows its body
-    assert outcome.reused == first.rendered - 1
+    # Only the reflection's own page shows its body (and the search index holds its words).
+    assert sorted(outcome.rendered_paths) == [
+        "reflections/2026-10-offline-beta/index.html",
+        "search.json",
+    ]
+    assert outcome.reused == first.rendered - 2
     replace(site / "content/reflections/2026-10-offline-beta.md", "Shipped on time.", "On time.")
-    assert session.build().rendered == 1
+    assert sorted(session.build().rendered_paths) == [
+        "reflections/2026-10-offline-beta/index.html",
+        "reflections/feed.xml",
+        "search.json",
+    ]
     assert session.build().rendered == 0  # nothing changed at all
 
 

@@ -189,3 +189,25 @@ def test_targets_parse() -> None:
 def test_unicode_file_names_are_slugs(make_site: MakeSite) -> None:
     site = make_site({"content/goals/café-menu.md": goal("Café")})
     assert load(site).goals[0].url == "goals/café-menu/"
+
+
+def test_timeline_by_quarter_then_unscheduled() -> None:
+    site = load(FIXTURES / "basic")
+    timeline = [(quarter, [g.slug for g in goals]) for quarter, goals in site.timeline]
+    assert timeline == [
+        ("2026-Q4", ["sso"]),
+        ("2027-Q1", ["offline-mode"]),
+        ("2027-Q2", ["dark-theme"]),
+        ("Unscheduled", ["plugins"]),
+    ]
+
+
+def test_themes_group_active_goals() -> None:
+    site = load(FIXTURES / "basic")
+    themes = [(theme, [g.slug for g in goals]) for theme, goals in site.themes]
+    assert themes == [
+        ("Design", ["dark-theme"]),
+        ("Enterprise", ["sso"]),
+        ("Mobile", ["offline-mode"]),
+        ("Platform", ["plugins"]),
+    ]
