@@ -32,9 +32,16 @@ _LANE_ORDER = {"now": 0, "next": 1, "later": 2, "": 3}
 
 
 def assemble_site(
-    config: SiteConfig, items: list[Item], errors: ErrorList, include_drafts: bool = False
+    config: SiteConfig,
+    items: list[Item],
+    errors: ErrorList,
+    include_drafts: bool = False,
+    audience: str = "public",
 ) -> Site:
-    """Link, order and filter ``items`` into a Site; problems go to ``errors``."""
+    """Link, order and filter ``items`` into a Site; problems go to ``errors``.
+
+    Drafts are left out unless ``include_drafts``; items for an internal audience are left
+    out of a public build."""
     goals = _unique([i for i in items if isinstance(i, Goal)], "goal", errors)
     releases = _unique([i for i in items if isinstance(i, Release)], "release", errors)
     reflections = _unique([i for i in items if isinstance(i, Reflection)], "reflection", errors)
@@ -57,7 +64,12 @@ def assemble_site(
         )
 
     def visible(found: dict[str, T]) -> list[T]:
-        return [item for item in found.values() if include_drafts or not item.draft]
+        return [
+            item
+            for item in found.values()
+            if (include_drafts or not item.draft)
+            and (audience == "internal" or item.audience != "internal")
+        ]
 
     site = Site(
         config=config,
@@ -70,6 +82,7 @@ def assemble_site(
         pages=sorted(visible(pages), key=lambda p: (p.title.lower(), p.slug)),
         tags=[],
         include_drafts=include_drafts,
+        audience=audience,
     )
     _link(site, errors)
     return site

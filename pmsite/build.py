@@ -38,12 +38,13 @@ def build(
     output_dir: Path | None = None,
     base_url: str | None = None,
     drafts: bool = False,
+    audience: str = "public",
 ) -> BuildResult:
     """Build the site in ``site_dir`` into ``output_dir`` (default: site_dir/output)."""
     start = time.perf_counter()
     output_dir = output_dir or site_dir / "output"
     check_output_dir(site_dir, output_dir)
-    outcome = BuildSession(site_dir, base_url, drafts).build()
+    outcome = BuildSession(site_dir, base_url, drafts, audience).build()
     write_output(output_dir, outcome.files)
     seconds = time.perf_counter() - start
     return BuildResult(output_dir, outcome.pages, len(outcome.files), seconds, outcome.warnings)

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import argparse
 import logging
+import os
 import signal
 import sys
 import time
@@ -16,12 +17,15 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from . import __version__
-from .build import build
+from .build import build, load_site
 from .config import base_url_problem
 from .errors import ContentError, PmsiteError, UsageError
+from .model import AUDIENCES
+
+Parser = argparse.ArgumentParser
 
 
-def _add_site_option(parser: argparse.ArgumentParser) -> None:
+def _site_option(parser: Parser) -> None:
     parser.add_argument(
         "--site",
         type=Path,
@@ -31,8 +35,21 @@ def _add_site_option(parser: argparse.ArgumentParser) -> None:
     )
 
 
-def make_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+def _audience_option(parser: Parser) -> None:
+    parser.add_argument(
+        "--audience",
+        choices=AUDIENCES,
+        default="public",
+        help="internal: include items marked 'audience: internal' (default: public)",
+    )
+
+
+def _drafts_option(parser: Parser) -> None:
+    parser.add_argument("--drafts", action="store_true", help="include items marked draft: true")
+
+
+def make_parser() -> Parser:
+    parser = Parser(
         prog="pmsite",
         description="Build a product site (roadmap, release notes, reflections, KPIs)"
         " from YAML/Markdown files.",
@@ -40,47 +57,105 @@ def make_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"pmsite {__version__}")
     parser.add_argument("--debug", action="store_true", help="show stage timings and tracebacks")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+    _build_parser(commands)
+    _serve_parser(commands)
+    _check_parser(commands)
+    _init_parser(commands)
+    _new_parser(commands)
+    _changelog_parsers(commands)
+    return parser
 
-    build_parser = commands.add_parser(
-        "build", help="build the site into output/", description="Build the site into output/."
-    )
-    _add_site_option(build_parser)
-    build_parser.add_argument(
-        "--output",
-        type=Path,
-        metavar="DIR",
-        help="where to write the site (default: SITE/output)",
-    )
-    build_parser.add_argument(
+
+def _build_parser(commands: argparse._SubParsersAction) -> None:
+    sub = commands.add_parser("build", help="build the site into output/")
+    _site_option(sub)
+    sub.add_argument("--output", type=Path, metavar="DIR", help="default: SITE/output")
+    sub.add_argument(
         "--base-url", metavar="URL", help="override base_url from site.yaml (absolute, ends with /)"
     )
-    build_parser.add_argument(
-        "--drafts", action="store_true", help="include items marked draft: true"
-    )
-    build_parser.set_defaults(handler=_cmd_build)
+    _drafts_option(sub)
+    _audience_option(sub)
+    sub.set_defaults(handler=_cmd_build)
 
-    serve_parser = commands.add_parser(
+
+def _serve_parser(commands: argparse._SubParsersAction) -> None:
+    sub = commands.add_parser(
         "serve",
         help="preview the site, rebuilding and reloading the browser on every save",
         description="Build the site, serve it from memory and rebuild on every change"
         " to content/ or templates/. output/ is not touched.",
     )
-    _add_site_option(serve_parser)
-    serve_parser.add_argument(
+    _site_option(sub)
+    sub.add_argument(
         "--host", default="127.0.0.1", help="address to listen on (default: 127.0.0.1)"
     )
-    serve_parser.add_argument(
+    sub.add_argument(
         "--port",
         type=int,
         default=8000,
         help="port to listen on (default: 8000; the next free one if taken; 0: any)",
     )
-    serve_parser.add_argument(
-        "--drafts", action="store_true", help="include items marked draft: true"
+    _drafts_option(sub)
+    _audience_option(sub)
+    sub.add_argument("--open", action="store_true", help="open the site in a browser")
+    sub.set_defaults(handler=_cmd_serve)
+
+
+def _check_parser(commands: argparse._SubParsersAction) -> None:
+    sub = commands.add_parser(
+        "check",
+        help="validate the content and every internal link, without writing output/",
     )
-    serve_parser.add_argument("--open", action="store_true", help="open the site in a browser")
-    serve_parser.set_defaults(handler=_cmd_serve)
-    return parser
+    _site_option(sub)
+    sub.add_argument("--strict", action="store_true", help="treat warnings as errors")
+    default = "github" if os.environ.get("GITHUB_ACTIONS") == "true" else "text"
+    sub.add_argument(
+        "--format",
+        choices=("text", "github", "json"),
+        default=default,
+        help="text, github (workflow annotations; the default on GitHub Actions) or json",
+    )
+    _audience_option(sub)
+    sub.set_defaults(handler=_cmd_check)
+
+
+def _init_parser(commands: argparse._SubParsersAction) -> None:
+    sub = commands.add_parser("init", help="start a new site in an empty folder")
+    _site_option(sub)
+    sub.add_argument("dir", nargs="?", type=Path, metavar="DIR", help="default: --site")
+    sub.set_defaults(handler=_cmd_init)
+
+
+def _new_parser(commands: argparse._SubParsersAction) -> None:
+    sub = commands.add_parser("new", help="write a new goal, release, reflection or metric")
+    _site_option(sub)
+    sub.add_argument("kind", choices=("goal", "release", "reflection", "metric"))
+    sub.add_argument(
+        "name",
+        nargs="?",
+        help="file name / slug (a version for a release; default: the next patch version)",
+    )
+    sub.set_defaults(handler=_cmd_new)
+
+
+def _changelog_parsers(commands: argparse._SubParsersAction) -> None:
+    importer = commands.add_parser("import", help="import a CHANGELOG.md as release files")
+    importer.add_argument("what", choices=("changelog",))
+    importer.add_argument("file", type=Path, metavar="CHANGELOG.md")
+    _site_option(importer)
+    importer.add_argument("--into", type=Path, metavar="DIR", help="default: SITE/content/releases")
+    importer.add_argument("--force", action="store_true", help="replace existing release files")
+    importer.set_defaults(handler=_cmd_import)
+    exporter = commands.add_parser("export", help="write the releases as a CHANGELOG.md")
+    exporter.add_argument("what", choices=("changelog",))
+    _site_option(exporter)
+    exporter.add_argument(
+        "-o", "--output", type=Path, metavar="FILE", help="default: standard output"
+    )
+    exporter.add_argument(
+        "--force", action="store_true", help="replace the output file if it exists"
+    )
+    exporter.set_defaults(handler=_cmd_export)
 
 
 def _print_warnings(warnings: Sequence[ContentError]) -> None:
@@ -91,7 +166,9 @@ def _print_warnings(warnings: Sequence[ContentError]) -> None:
 def _cmd_build(args: argparse.Namespace) -> int:
     if args.base_url is not None and (problem := base_url_problem(args.base_url)):
         raise UsageError(f"--base-url: {problem}")
-    result = build(args.site, args.output, base_url=args.base_url, drafts=args.drafts)
+    result = build(
+        args.site, args.output, base_url=args.base_url, drafts=args.drafts, audience=args.audience
+    )
     _print_warnings(result.warnings)
     shown = _shown_path(result.output_dir)
     print(
@@ -103,9 +180,10 @@ def _cmd_build(args: argparse.Namespace) -> int:
 def _cmd_serve(args: argparse.Namespace) -> int:
     from .serve import PreviewServer
 
-    if not (args.site / "content").is_dir():
-        raise PmsiteError(f"no content/ folder in {args.site}: is --site pointing at your site?")
-    server = PreviewServer(args.site, host=args.host, port=args.port, drafts=args.drafts)
+    _require_content(args.site)
+    server = PreviewServer(
+        args.site, host=args.host, port=args.port, drafts=args.drafts, audience=args.audience
+    )
     signal.signal(signal.SIGTERM, _interrupt)
     try:
         server.start()
@@ -125,11 +203,102 @@ def _interrupt(signum: int, frame: object) -> None:
     raise KeyboardInterrupt
 
 
+def _cmd_check(args: argparse.Namespace) -> int:
+    from .check import format_findings, run_check
+    from .gitinfo import GitReader
+
+    _require_content(args.site)
+    findings = run_check(args.site, strict=args.strict, audience=args.audience)
+    prefix = ""
+    if args.format == "github":
+        # Annotations name files from the repository's top, which may hold the site deeper.
+        git = GitReader(args.site).read()
+        prefix = git.repo_path(args.site, args.site) + "/" if git.root else ""
+        prefix = "" if prefix == "./" else prefix
+    sys.stdout.write(format_findings(findings, args.format, prefix))
+    return 1 if any(finding.severity == "error" for finding in findings) else 0
+
+
+def _cmd_init(args: argparse.Namespace) -> int:
+    from .scaffold import init_site
+
+    target = args.dir or args.site
+    written = init_site(target)
+    print(f"Created a new pmsite site in {_shown_path(target)}:")
+    for path in written:
+        print(f"  {path.relative_to(target).as_posix()}")
+    where = "" if target.resolve() == Path.cwd().resolve() else f"  cd {target}\n"
+    print(
+        f"\nNext:\n{where}"
+        "  pmsite serve           preview it at http://127.0.0.1:8000/ while you edit\n"
+        "  pmsite new goal NAME   add a goal (also: release, reflection, metric)\n"
+        "  pmsite check           validate everything before you commit\n"
+        "  pmsite build           write the site into output/\n"
+        "Set base_url in content/site.yaml to where the site will be published, then\n"
+        "commit and push: .github/workflows/pmsite.yml checks pull requests and publishes\n"
+        "main to GitHub Pages."
+    )
+    return 0
+
+
+def _cmd_new(args: argparse.Namespace) -> int:
+    from .scaffold import new_item
+
+    _require_content(args.site)
+    path = new_item(args.site, args.kind, args.name)
+    print(_shown_path(path).rstrip("/"))
+    return 0
+
+
+def _cmd_import(args: argparse.Namespace) -> int:
+    from .changelog import parse_changelog, write_release_files
+    from .content import read_text
+    from .errors import ErrorList
+
+    errors = ErrorList()
+    text = read_text(args.file, str(args.file), errors)
+    if text is None:
+        raise PmsiteError("\n".join(str(error) for error in errors.errors))
+    into = args.into or args.site / "content" / "releases"
+    report = write_release_files(parse_changelog(text, str(args.file)), into, force=args.force)
+    for path in report.written:
+        print(f"wrote {_shown_path(path).rstrip('/')}")
+    for line in report.messages():
+        print(line, file=sys.stderr)
+    count = len(report.written)
+    print(f"Imported {count} release{'s' if count != 1 else ''} into {_shown_path(into)}")
+    return 0
+
+
+def _cmd_export(args: argparse.Namespace) -> int:
+    from .changelog import export_changelog
+
+    _require_content(args.site)
+    text = export_changelog(load_site(args.site)[0])
+    if args.output is None:
+        sys.stdout.write(text)
+        return 0
+    if args.output.exists() and not args.force:
+        raise PmsiteError(f"{args.output} already exists; use --force to replace it")
+    args.output.write_text(text, encoding="utf-8")
+    print(f"wrote {args.output}")
+    return 0
+
+
+def _require_content(site: Path) -> None:
+    if not (site / "content").is_dir():
+        raise PmsiteError(f"no content/ folder in {site}: is --site pointing at your site?")
+
+
 def _shown_path(path: Path) -> str:
     try:
-        return str(path.resolve().relative_to(Path.cwd().resolve())) + "/"
+        relative = path.resolve().relative_to(Path.cwd().resolve())
     except ValueError:
-        return str(path) + "/"
+        return f"{path}/" if path.is_dir() else str(path)
+    shown = relative.as_posix()
+    if shown == ".":
+        return "./"
+    return f"{shown}/" if path.is_dir() else shown
 
 
 def _configure_logging(debug: bool) -> None:

@@ -30,7 +30,10 @@ Key = tuple[str, str]  # (kind, slug) of an item or a tag; SITE_KEY for the site
 Dependency = tuple[Key, str]  # (key, attribute read); "" means "anything about it"
 SITE_KEY: Key = ("site", "")
 # Fields filled in when items are linked, not read from the item's own file.
-LINK_FIELDS = ("lane", "goals", "releases", "reflections", "previous", "next", "metrics", "tags")
+LINK_FIELDS = (
+    *("lane", "goals", "releases", "reflections", "previous", "next", "metrics", "tags"),
+    *("last_updated", "edit_url"),
+)
 
 _recording: ContextVar[set[Dependency] | None] = ContextVar("pmsite_dependencies", default=None)
 

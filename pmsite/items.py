@@ -18,6 +18,7 @@ from .content import RawDocument, read_text, text_digest
 from .errors import ErrorList, did_you_mean, display_path
 from .fields import FieldReader, describe
 from .model import (
+    AUDIENCES,
     CHANGE_CATEGORIES,
     DIRECTIONS,
     GOAL_STATUSES,
@@ -38,7 +39,7 @@ from .semver import parse_version
 from .timeframe import parse_date
 from .yamlload import YamlMap
 
-COMMON_KEYS = ("title", "summary", "tags", "draft")
+COMMON_KEYS = ("title", "summary", "tags", "draft", "audience")
 GOAL_KEYS = (*COMMON_KEYS, "status", "horizon", "target", "theme", "owner", "priority", "metrics")
 RELEASE_KEYS = (
     *COMMON_KEYS,
@@ -167,6 +168,8 @@ def _common(document: RawDocument, fields: FieldReader, title: str, **kwargs: ob
         "summary": fields.text("summary"),
         "tag_names": fields.text_list("tags"),
         "draft": fields.boolean("draft"),
+        "audience": fields.choice("audience", AUDIENCES) or "public",
+        "field_lines": document.data.key_lines,
         "body": Markdown(document.body),
         "digest": document.digest,
         **kwargs,

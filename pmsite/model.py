@@ -23,6 +23,7 @@ DIRECTIONS = ("up", "down")
 # Keep a Changelog order: the order the release page shows them in.
 CHANGE_CATEGORIES = ("added", "changed", "deprecated", "removed", "fixed", "security")
 REFLECTION_SECTIONS = ("wins", "setbacks", "learnings", "next")
+AUDIENCES = ("public", "internal")
 
 
 def as_percent(progress: float | None) -> int | None:
@@ -74,6 +75,10 @@ class Item:
     body: Markdown = field(default_factory=lambda: Markdown(""))
     tag_names: list[tuple[str, int]] = field(default_factory=list)
     digest: str = ""  # of the source file(s): what incremental rebuilds compare
+    audience: str = "public"  # public | internal
+    field_lines: dict[str, int] = field(default_factory=dict)  # key -> line in the file
+    last_updated: dt.date | None = None  # the file's last commit, from git
+    edit_url: str = ""  # where to edit the file, when site.yaml has a repo_url
 
     @property
     def key(self) -> tuple[str, str]:
@@ -89,8 +94,8 @@ class Item:
         fills in (URLs, tags, backlinks...) are new and empty, so a cached item can be
         linked again without touching the objects an earlier build handed out."""
         clone = copy.copy(self)
-        clone.url = clone.output_path = ""
-        clone.tags = []
+        clone.url = clone.output_path = clone.edit_url = ""
+        clone.tags, clone.last_updated = [], None
         return clone
 
 
@@ -299,6 +304,7 @@ class Site:
     pages: list[Page]
     tags: list[Tag]
     include_drafts: bool = False
+    audience: str = "public"  # "internal": the build includes internal items
 
     @property
     def lanes(self) -> dict[str, list[Goal]]:

@@ -76,11 +76,13 @@ class PreviewServer:
         host: str = "127.0.0.1",
         port: int = 8000,
         drafts: bool = False,
+        audience: str = "public",
     ) -> None:
         self.site_dir = site_dir.resolve()
         self.host = host
         self.requested_port = port
         self.drafts = drafts
+        self.audience = audience
         self.snapshot = Snapshot(build_id=0)
         self.builds = 0
         self._changed = threading.Condition()
@@ -107,7 +109,7 @@ class PreviewServer:
     def start(self) -> None:
         """Bind, build once, then serve and watch in background threads."""
         self._httpd = self._bind()
-        self._session = BuildSession(self.site_dir, base_url=self.url, drafts=self.drafts)
+        self._session = BuildSession(self.site_dir, self.url, self.drafts, self.audience)
         self._rebuild(["initial build"])
         self._observer = Observer()
         handler = _WatchHandler(self)

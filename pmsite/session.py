@@ -49,6 +49,7 @@ from .feeds import (
     search_index,
     sitemap,
 )
+from .gitinfo import GitReader, apply_git_dates
 from .items import ItemCache, read_items
 from .markup import MarkupRenderer, code_stylesheet
 from .model import Item, Release, Site
@@ -97,10 +98,18 @@ class BuildOutcome:
 class BuildSession:
     """Builds one site again and again, reusing whatever did not change."""
 
-    def __init__(self, site_dir: Path, base_url: str | None = None, drafts: bool = False) -> None:
+    def __init__(
+        self,
+        site_dir: Path,
+        base_url: str | None = None,
+        drafts: bool = False,
+        audience: str = "public",
+    ) -> None:
         self.site_dir = site_dir.resolve()
         self.base_url = base_url
         self.drafts = drafts
+        self.audience = audience
+        self.git = GitReader(self.site_dir)
         self.documents = DocumentCache()
         self.items = ItemCache()
         self._markup: MarkupRenderer | None = None
@@ -141,8 +150,10 @@ class BuildSession:
             config = read_config(tree.site_data, tree.site_display, errors, self.base_url)
             items = read_items(tree.documents, self.site_dir, errors, self.items)
         with self._stage("link"):
-            site = assemble_site(config, items, errors, include_drafts=self.drafts)
+            site = assemble_site(config, items, errors, self.drafts, self.audience)
         errors.raise_if_any()
+        with self._stage("git"):
+            apply_git_dates(site, self.site_dir, self.git.read())
         with self._stage("markdown"):
             markup = self._markup_for(config.unsafe_html)
             for item in site.items():
@@ -192,7 +203,7 @@ class BuildSession:
     def _start_render(self, site: Site, tree: ContentTree) -> None:
         """Drop what cannot be reused: everything after a settings change, and the
         template environment after a template change."""
-        settings = text_digest(f"{tree.site_digest}|{self.base_url}|{self.drafts}")
+        settings = text_digest(f"{tree.site_digest}|{self.base_url}|{self.drafts}|{self.audience}")
         if settings != self._settings:
             self._records, self._fingerprints, self._site = {}, {}, None
             self._notes, self._search = {}, {}

@@ -1,0 +1,217 @@
+"""``pmsite check``: everything a build checks, every internal link of the rendered site,
+and the warnings a product team wants before it publishes; nothing is written.
+
+Warnings: a Now goal past its target, a planned release whose target has passed,
+releases whose SemVer order contradicts their dates, a metric with no points, an active
+goal with no owner. ``--strict`` makes them errors.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+import posixpath
+from dataclasses import asdict, dataclass
+from html.parser import HTMLParser
+from itertools import pairwise
+from pathlib import Path
+from urllib.parse import unquote, urlsplit
+
+from .errors import ContentErrors
+from .model import Item, Release, Site
+from .session import BuildSession
+from .write import OutputFile
+
+
+@dataclass(frozen=True, order=True)
+class Finding:
+    file: str
+    line: int | None
+    severity: str  # error | warning
+    message: str
+
+
+def check_today() -> dt.date:
+    """Today, or the day of SOURCE_DATE_EPOCH when it is set (reproducible CI runs)."""
+    epoch = os.environ.get("SOURCE_DATE_EPOCH", "")
+    if epoch.isdigit():
+        return dt.datetime.fromtimestamp(int(epoch), dt.UTC).date()
+    return dt.date.today()
+
+
+def run_check(
+    site_dir: Path, strict: bool = False, today: dt.date | None = None, audience: str = "public"
+) -> list[Finding]:
+    """All findings for the site, errors first; warnings become errors when ``strict``."""
+    today = today or check_today()
+    try:
+        outcome = BuildSession(site_dir, audience=audience).build()
+    except ContentErrors as error:
+        return [Finding(e.path, e.line, "error", e.message) for e in error.errors]
+    findings = [Finding(w.path, w.line, "warning", w.message) for w in outcome.warnings]
+    findings += content_warnings(outcome.site, today)
+    findings += broken_links(outcome.files, site_dir)
+    if strict:
+        findings = [Finding(f.file, f.line, "error", f.message) for f in findings]
+    return sorted(findings, key=lambda f: (f.severity != "error", f.file, f.line or 0))
+
+
+def _at(item: Item, key: str, message: str) -> Finding:
+    return Finding(item.source, item.field_lines.get(key, item.line), "warning", message)
+
+
+def content_warnings(site: Site, today: dt.date) -> list[Finding]:
+    findings = []
+    for goal in site.goals:
+        if goal.lane == "now" and goal.target and goal.target.end < today:
+            findings.append(
+                _at(
+                    goal,
+                    "target",
+                    f"target: the goal is in Now but its target {goal.target.text}"
+                    " has passed; move the target or the goal",
+                )
+            )
+        if not goal.owner and goal.status not in ("done", "dropped"):
+            findings.append(_at(goal, "title", "owner: the goal has no owner"))
+    for release in site.upcoming_releases:
+        if release.target and release.target.end < today:
+            findings.append(
+                _at(
+                    release,
+                    "target",
+                    f"target: planned release {release.version_text} has"
+                    f" passed its target {release.target.text}; release it or move the target",
+                )
+            )
+    for metric in site.metrics:
+        if not metric.points:
+            findings.append(_at(metric, "name", "points: the metric has no data points yet"))
+    findings += _release_order_warnings(site.released_releases)
+    return findings
+
+
+def _release_order_warnings(releases: list[Release]) -> list[Finding]:
+    """Dates that contradict SemVer: within one major.minor line, and between the x.y.0
+    releases that open each line. Patches to an older line (backports) are fine."""
+    findings = []
+    dated = [r for r in releases if r.version and r.date and not r.version.is_prerelease]
+    by_version = sorted(dated, key=lambda r: r.version.key)  # type: ignore[union-attr]
+    lines: dict[tuple[int, int], list[Release]] = {}
+    for release in by_version:
+        assert release.version is not None
+        lines.setdefault((release.version.major, release.version.minor), []).append(release)
+    firsts = [series[0] for series in lines.values() if series[0].version.patch == 0]  # type: ignore[union-attr]
+    for series in [*lines.values(), firsts]:
+        for lower, higher in pairwise(series):
+            assert lower.date is not None and higher.date is not None
+            if higher.date < lower.date:
+                findings.append(
+                    _at(
+                        higher,
+                        "date",
+                        f"date: {higher.version_text} is dated"
+                        f" {higher.date.isoformat()}, before {lower.version_text}"
+                        f" ({lower.date.isoformat()}), although its version is higher",
+                    )
+                )
+    return findings
+
+
+class _Links(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.links: list[str] = []
+        self.ids: set[str] = set()
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        for name, value in attrs:
+            if value is None:
+                continue
+            if name == "id":
+                self.ids.add(value)
+            elif (name == "href" and tag in ("a", "link", "area")) or (
+                name == "src" and tag in ("img", "script", "source", "iframe")
+            ):
+                self.links.append(value)
+
+
+def broken_links(files: list[OutputFile], site_dir: Path) -> list[Finding]:
+    """Every internal link (and #anchor) of the rendered pages that leads nowhere."""
+    paths = {file.path for file in files}
+    pages: dict[str, _Links] = {}
+    for file in files:
+        if file.path.endswith(".html") and file.content is not None:
+            parser = _Links()
+            parser.feed(file.content.decode("utf-8"))
+            pages[file.path] = parser
+    sources = {file.path: file.source for file in files}
+    findings = []
+    for page, parsed in pages.items():
+        if page == "404.html":
+            continue  # links from the base URL's path, not from its own place
+        for link in parsed.links:
+            problem = _link_problem(page, link, paths, pages)
+            if problem:
+                source = sources[page]
+                line = _line_of(site_dir / source, link)
+                findings.append(
+                    Finding(source, line, "error", f"broken link on {page}: {link} ({problem})")
+                )
+    return findings
+
+
+def _link_problem(page: str, link: str, paths: set[str], pages: dict[str, _Links]) -> str | None:
+    parts = urlsplit(link)
+    if parts.scheme or parts.netloc or link.startswith("//"):
+        return None
+    target: str | None = page
+    if parts.path:
+        joined = posixpath.normpath(posixpath.join(posixpath.dirname(page), unquote(parts.path)))
+        if joined.startswith(("..", "/")):
+            return "it leads outside the site"
+        directory = "index.html" if joined == "." else f"{joined}/index.html"
+        candidates = [directory] if parts.path.endswith("/") else [joined, directory]
+        target = next((c for c in candidates if c in paths), None)
+        if target is None:
+            return "no such page or file"
+    if parts.fragment and target in pages and unquote(parts.fragment) not in pages[target].ids:
+        return f"no element with id '{unquote(parts.fragment)}'"
+    return None
+
+
+def _line_of(path: Path, link: str) -> int | None:
+    """The first line of the source file that holds the link, when there is one."""
+    try:
+        lines = path.read_text(encoding="utf-8").splitlines()
+    except (OSError, UnicodeDecodeError):
+        return None
+    needle = link.split("#")[0] or link
+    for number, text in enumerate(lines, start=1):
+        if needle in text:
+            return number
+    return None
+
+
+def format_findings(findings: list[Finding], style: str, prefix: str = "") -> str:
+    """text: file:line: severity: message; github: ::error file=…,line=…::…; json: a list."""
+    if style == "json":
+        return json.dumps([asdict(f) for f in findings], indent=2, ensure_ascii=False) + "\n"
+    lines = []
+    for finding in findings:
+        if style == "github":
+            where = f"file={prefix}{finding.file}"
+            if finding.line:
+                where += f",line={finding.line}"
+            message = finding.message.replace("%", "%25").replace("\n", "%0A")
+            lines.append(f"::{finding.severity} {where}::{message}")
+        else:
+            where = f"{finding.file}:{finding.line}" if finding.line else finding.file
+            lines.append(f"{where}: {finding.severity}: {finding.message}")
+    errors = sum(1 for f in findings if f.severity == "error")
+    warnings = len(findings) - errors
+    if style == "text":
+        plural = "s" if errors != 1 else "", "s" if warnings != 1 else ""
+        lines.append(f"{errors} error{plural[0]}, {warnings} warning{plural[1]}")
+    return "\n".join(lines) + "\n" if lines else ""
