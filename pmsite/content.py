@@ -6,13 +6,16 @@ matter, or pure YAML); it knows nothing about what the fields mean (that is mode
 
 from __future__ import annotations
 
+import errno
 import hashlib
 import os
+import stat
+import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
-from .errors import ErrorList, did_you_mean, display_path
+from .errors import ErrorList, UsageError, did_you_mean, display_path
 from .yamlload import YamlError, YamlMap, load_yaml
 
 # content/<folder>/ -> item kind
@@ -29,7 +32,10 @@ MARKDOWN_SUFFIXES = {".md", ".markdown"}
 YAML_SUFFIXES = {".yaml", ".yml"}
 # Files a metric may point to with `csv:`; they are read by the metric, not as items.
 DATA_SUFFIXES = {".csv"}
+# Content files bigger than this are refused (static files are copied whatever their size).
 MAX_FILE_BYTES = 10 * 1024 * 1024
+MAX_FILE_ENV = "PMSITE_MAX_FILE_MB"
+_MB = 1024 * 1024
 
 
 @dataclass(frozen=True)
@@ -109,10 +115,19 @@ def read_content(
     site_data, site_digest = _read_site_file(content_dir / SITE_FILE, site_dir, errors)
     documents: list[RawDocument] = []
     static_files: list[Path] = []
-    for entry in sorted(content_dir.iterdir()):
+    root_real = content_dir.resolve()
+    try:
+        entries = sorted(content_dir.iterdir())
+    except OSError as error:
+        errors.add(display_path(content_dir, site_dir), None, f"cannot read folder: {_why(error)}")
+        entries = []
+    for entry in entries:
         if is_ignored_name(entry.name) or entry.name == SITE_FILE:
             continue
         shown = display_path(entry, site_dir)
+        if entry.is_symlink() and (problem := _link_problem(entry, root_real)):
+            errors.add(shown, None, problem)
+            continue
         if entry.is_dir() and entry.name in KIND_FOLDERS:
             for path in _walk_files(entry, content_dir, site_dir, errors):
                 kind = KIND_FOLDERS[entry.name]
@@ -143,15 +158,36 @@ def _walk_files(
     """Files below ``folder`` in a stable order; symlinks must stay inside content/."""
     found: list[Path] = []
     root_real = content_dir.resolve()
-    for current, dirnames, filenames in os.walk(folder, followlinks=False):
-        dirnames[:] = sorted(name for name in dirnames if not is_ignored_name(name))
+
+    def unreadable(error: OSError) -> None:
+        where = Path(error.filename) if error.filename else folder
+        errors.add(display_path(where, site_dir), None, f"cannot read folder: {_why(error)}")
+
+    for current, dirnames, filenames in os.walk(folder, onerror=unreadable, followlinks=False):
+        kept = []
+        for name in sorted(dirnames):
+            path = Path(current) / name
+            if is_ignored_name(name):
+                continue
+            if path.is_symlink():
+                # Never followed: a link to a folder could make a loop or leave content/.
+                problem = _link_problem(path, root_real) or "symlink to a folder: not followed"
+                errors.add(display_path(path, site_dir), None, problem)
+                continue
+            kept.append(name)
+        dirnames[:] = kept
         for name in sorted(filenames):
             if is_ignored_name(name):
                 continue
             path = Path(current) / name
-            if path.is_symlink() and not _link_stays_inside(path, root_real):
+            if path.is_symlink() and (problem := _link_problem(path, root_real)):
+                errors.add(display_path(path, site_dir), None, problem)
+                continue
+            if not _is_regular_file(path):
                 errors.add(
-                    display_path(path, site_dir), None, "symlink points outside content/: not read"
+                    display_path(path, site_dir),
+                    None,
+                    "not a regular file (a pipe, socket or device): not read",
                 )
                 continue
             if not data and path.suffix.lower() not in MARKDOWN_SUFFIXES | YAML_SUFFIXES:
@@ -167,28 +203,95 @@ def _walk_files(
     return found
 
 
-def _link_stays_inside(path: Path, root_real: Path) -> bool:
+def _link_problem(path: Path, root_real: Path) -> str | None:
+    """Why the symlink ``path`` is not read, or None when it stays inside content/."""
     try:
         target = path.resolve(strict=True)
-    except (OSError, RuntimeError):
-        return False
-    return target.is_relative_to(root_real)
+    except FileNotFoundError:
+        return "broken symlink (its target does not exist): not read"
+    except RuntimeError:  # Python < 3.13 reports a loop this way
+        return "symlink loop: not read"
+    except OSError as error:
+        if error.errno == errno.ELOOP:
+            return "symlink loop: not read"
+        return f"cannot follow symlink: {_why(error)}"
+    if not target.is_relative_to(root_real):
+        return "symlink points outside content/: not read"
+    return None
+
+
+def _is_regular_file(path: Path) -> bool:
+    """True for a plain file; a FIFO would block the build forever, a device never end."""
+    try:
+        return stat.S_ISREG(path.stat().st_mode)
+    except OSError:
+        return True  # let the read report why it cannot be read
+
+
+def _why(error: OSError) -> str:
+    return error.strerror or str(error)
+
+
+def max_file_bytes() -> int:
+    """The size limit for one content file: 10 MB, or PMSITE_MAX_FILE_MB megabytes."""
+    setting = os.environ.get(MAX_FILE_ENV, "").strip()
+    if not setting:
+        return MAX_FILE_BYTES
+    try:
+        megabytes = float(setting)
+    except ValueError:
+        megabytes = -1.0
+    if not 0 < megabytes < 1 << 40:
+        raise UsageError(
+            f"{MAX_FILE_ENV} must be a positive number of megabytes, e.g. 50; got {setting!r}"
+        )
+    return int(megabytes * _MB)
+
+
+def _megabytes(size: int) -> str:
+    return f"{size / _MB:.1f}".removesuffix(".0") + " MB"
+
+
+def _read_bytes(path: Path, shown: str, errors: ErrorList) -> bytes | None:
+    """At most the size limit of bytes from a regular file; never blocks on a FIFO."""
+    limit = max_file_bytes()
+    try:
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
+    except OSError as error:
+        errors.add(shown, None, f"cannot read file: {_why(error)}")
+        return None
+    try:
+        with os.fdopen(fd, "rb") as file:
+            info = os.fstat(file.fileno())
+            if stat.S_ISDIR(info.st_mode):
+                errors.add(shown, None, "is a folder, not a file")
+                return None
+            if not stat.S_ISREG(info.st_mode):
+                errors.add(shown, None, "not a regular file (a pipe, socket or device): not read")
+                return None
+            raw = file.read(limit + 1) if info.st_size <= limit else b""
+    except OSError as error:
+        errors.add(shown, None, f"cannot read file: {_why(error)}")
+        return None
+    if info.st_size > limit or len(raw) > limit:
+        size = max(info.st_size, len(raw))
+        errors.add(
+            shown,
+            None,
+            f"file is too large ({_megabytes(size)}); the limit is {_megabytes(limit)}"
+            f" (set the environment variable {MAX_FILE_ENV} to change it)",
+        )
+        return None
+    return raw
 
 
 def read_text(path: Path, shown: str, errors: ErrorList) -> str | None:
     """A content file's text with BOM and CRLF normalised, or None after reporting why not."""
-    try:
-        size = path.stat().st_size
-        if size > MAX_FILE_BYTES:
-            errors.add(
-                shown,
-                None,
-                f"file is {size / 1048576:.1f} MB; the limit is {MAX_FILE_BYTES // 1048576} MB",
-            )
-            return None
-        raw = path.read_bytes()
-    except OSError as error:
-        errors.add(shown, None, f"cannot read file: {error.strerror or error}")
+    raw = _read_bytes(path, shown, errors)
+    if raw is None:
+        return None
+    if raw.startswith((b"\xff\xfe", b"\xfe\xff")):
+        errors.add(shown, 1, "file is UTF-16; save it as UTF-8")
         return None
     if b"\0" in raw:
         line = raw[: raw.index(b"\0")].count(b"\n") + 1
@@ -207,7 +310,13 @@ def read_text(path: Path, shown: str, errors: ErrorList) -> str | None:
 
 def _read_site_file(path: Path, site_dir: Path, errors: ErrorList) -> tuple[YamlMap | None, str]:
     shown = display_path(path, site_dir)
-    if not path.is_file():
+    if path.is_symlink() and (problem := _link_problem(path, path.parent.resolve())):
+        errors.add(shown, None, problem)
+        return None, ""
+    if path.is_dir():
+        errors.add(shown, None, "site.yaml is a folder: it must be a YAML file")
+        return None, ""
+    if not path.exists():
         errors.add(shown, None, "site.yaml is missing: it needs at least a title")
         return None, ""
     text = read_text(path, shown, errors)
@@ -265,7 +374,9 @@ def _read_item(kind: str, path: Path, site_dir: Path, errors: ErrorList) -> RawD
         if data is None:
             return None
     digest = text_digest(text)
-    return RawDocument(kind, path, shown, path.stem, data, body, body_line, is_yaml, digest)
+    # macOS writes decomposed names (e + U+0301); the slug is the composed form.
+    stem = unicodedata.normalize("NFC", path.stem)
+    return RawDocument(kind, path, shown, stem, data, body, body_line, is_yaml, digest)
 
 
 def _split_front_matter(text: str, shown: str, errors: ErrorList) -> tuple[str, str, int] | None:

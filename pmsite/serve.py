@@ -364,6 +364,7 @@ class _PreviewHandler(BaseHTTPRequestHandler):
     preview: PreviewServer
     server_version = "pmsite"
     protocol_version = "HTTP/1.1"
+    timeout = 30  # seconds a client may stall; slow clients never block others anyway
 
     def log_message(self, format: str, *args: object) -> None:
         log.debug("%s %s", self.address_string(), format % args)
@@ -448,7 +449,7 @@ class _PreviewHandler(BaseHTTPRequestHandler):
                     self.wfile.write(f"event: {kind}\ndata: {snapshot.build_id}\n\n".encode())
                     since = snapshot.build_id
                 self.wfile.flush()
-        except (BrokenPipeError, ConnectionResetError):
+        except (BrokenPipeError, ConnectionResetError, TimeoutError):
             return
 
 

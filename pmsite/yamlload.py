@@ -1,12 +1,17 @@
 """Safe YAML loading that remembers where every key and list item came from.
 
-libyaml (``CSafeLoader``) composes the node tree; we build plain Python values from it
-ourselves so that we can keep line numbers, refuse duplicate keys, refuse tags that try
-to construct objects, and bound alias expansion and nesting depth.
+libyaml (``CSafeLoader``) parses the text into events; we build plain Python values from
+those events ourselves, without recursion, so that we can keep line numbers, refuse
+duplicate keys, refuse tags that try to construct objects, and bound alias expansion and
+nesting depth. Building from events (rather than libyaml's node composer, which recurses
+in C and crashes on ~100,000 nested brackets) lets us stop at the first level too deep,
+before libyaml has read the rest of a hostile document.
 """
 
 from __future__ import annotations
 
+import re
+from dataclasses import dataclass, field
 from typing import Any
 
 import yaml
@@ -29,6 +34,9 @@ _SCALAR_TAGS = {
 }
 _MAP_TAG = "tag:yaml.org,2002:map"
 _SEQ_TAG = "tag:yaml.org,2002:seq"
+_MERGE_TAG = "tag:yaml.org,2002:merge"
+# C0 and C1 control characters except tab and newline, and DEL.
+_CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f]")
 
 
 class YamlError(Exception):
@@ -65,14 +73,13 @@ def load_yaml(text: str, first_line: int = 1) -> Any:
     loader = _Loader(text)
     try:
         try:
-            node = loader.get_single_node()
+            return _Builder(loader, first_line - 1).document()
         except yaml.MarkedYAMLError as error:
             raise _syntax_error(error, text, first_line) from None
+        except yaml.reader.ReaderError as error:
+            raise _reader_error(error, text, first_line) from None
         except yaml.YAMLError as error:
             raise YamlError(None, f"YAML error: {error}") from None
-        if node is None:
-            return None
-        return _Builder(loader, first_line - 1).build(node, 0)
     finally:
         loader.dispose()
 
@@ -95,63 +102,210 @@ def _syntax_error(error: yaml.MarkedYAMLError, text: str, first_line: int) -> Ya
     return YamlError(line, detail)
 
 
+def _reader_error(error: yaml.reader.ReaderError, text: str, first_line: int) -> YamlError:
+    """A character YAML does not allow anywhere (a control character, U+FFFE...)."""
+    # libyaml reports the position as a byte offset into the UTF-8 text.
+    before = text.encode("utf-8", "surrogatepass")[: max(error.position, 0)]
+    line = before.count(b"\n") + first_line
+    character = error.character
+    code = ord(character) if isinstance(character, str) else int(character)
+    return YamlError(line, f"YAML does not allow the character U+{code:04X}; remove it")
+
+
+@dataclass
+class _Anchored:
+    """A finished value an alias may refer to, with its size and height for the bounds."""
+
+    value: Any
+    nodes: int
+    height: int
+
+
+@dataclass
+class _Open:
+    """A mapping or sequence whose end event has not come yet."""
+
+    value: YamlMap | YamlList
+    anchor: str | None
+    nodes_before: int
+    height: int = 0
+    key: str | None = None
+    key_line: int = 0
+    items: list[int] = field(default_factory=list)
+
+
 class _Builder:
+    """Builds one document's values from libyaml's events with an explicit stack."""
+
     def __init__(self, loader: Any, offset: int) -> None:
         self.loader = loader
         self.offset = offset
         self.nodes = 0
+        self.anchors: dict[str, _Anchored] = {}
 
-    def line(self, node: yaml.Node) -> int:
-        return node.start_mark.line + 1 + self.offset
+    def line(self, event: yaml.Event) -> int:
+        return event.start_mark.line + 1 + self.offset
 
-    def build(self, node: yaml.Node, depth: int) -> Any:
-        self.nodes += 1
+    def document(self) -> Any:
+        self.loader.get_event()  # stream start
+        if self.loader.check_event(yaml.StreamEndEvent):
+            return None
+        self.loader.get_event()  # document start
+        value = self.value()
+        self.loader.get_event()  # document end
+        if not self.loader.check_event(yaml.StreamEndEvent):
+            event = self.loader.get_event()
+            raise YamlError(
+                self.line(event), "expected one YAML document, but found a second one ('---')"
+            )
+        return value
+
+    def value(self) -> Any:
+        stack: list[_Open] = []
+        while True:
+            event = self.loader.get_event()
+            if isinstance(event, (yaml.MappingEndEvent, yaml.SequenceEndEvent)):
+                done = stack.pop()
+                value, height = done.value, done.height
+                if isinstance(value, YamlList):
+                    value.item_lines = done.items
+                if done.anchor is not None:
+                    nodes = self.nodes - done.nodes_before
+                    self.anchors[done.anchor] = _Anchored(value, nodes, height)
+            elif stack and isinstance(stack[-1].value, YamlMap) and stack[-1].key is None:
+                self.key(stack[-1], event)
+                continue
+            else:
+                if stack and isinstance(stack[-1].value, YamlList):
+                    stack[-1].items.append(self.line(event))
+                value, height, opened = self.start(event, len(stack))
+                if opened is not None:
+                    stack.append(opened)
+                    continue
+            if not stack:
+                return value
+            parent = stack[-1]
+            parent.height = max(parent.height, height + 1)
+            if isinstance(parent.value, YamlMap):
+                assert parent.key is not None
+                parent.value[parent.key] = value
+                parent.key = None
+            else:
+                parent.value.append(value)
+
+    def count(self, event: yaml.Event, nodes: int, depth: int) -> None:
+        self.nodes += nodes
         if self.nodes > MAX_NODES:
             raise YamlError(
-                self.line(node),
+                self.line(event),
                 f"YAML too large: more than {MAX_NODES} values (are aliases expanding?)",
             )
         if depth > MAX_DEPTH:
-            raise YamlError(self.line(node), f"YAML nested deeper than {MAX_DEPTH} levels")
-        if isinstance(node, yaml.MappingNode):
-            return self.mapping(node, depth)
-        if isinstance(node, yaml.SequenceNode):
-            return self.sequence(node, depth)
-        return self.scalar(node)
+            raise YamlError(self.line(event), f"YAML nested deeper than {MAX_DEPTH} levels")
 
-    def mapping(self, node: yaml.MappingNode, depth: int) -> YamlMap:
-        self.check_tag(node, {_MAP_TAG})
-        result = YamlMap()
-        result.line = self.line(node)
-        result.key_lines = {}
-        for key_node, value_node in node.value:
-            if not isinstance(key_node, yaml.ScalarNode):
-                raise YamlError(self.line(key_node), "a key must be plain text")
-            key = key_node.value
-            if key in result.key_lines:
-                raise YamlError(
-                    self.line(key_node),
-                    f"duplicate key '{key}' (first at line {result.key_lines[key]})",
-                )
-            result.key_lines[key] = self.line(key_node)
-            result[key] = self.build(value_node, depth + 1)
-        return result
+    def start(self, event: yaml.Event, depth: int) -> tuple[Any, int, _Open | None]:
+        """(value, height, None) for a scalar or alias; (None, 0, open) for a collection."""
+        if isinstance(event, yaml.AliasEvent):
+            anchored = self.anchors.get(event.anchor)
+            if anchored is None:
+                raise YamlError(self.line(event), f"unknown alias '*{event.anchor}'")
+            self.count(event, anchored.nodes, depth + anchored.height)
+            return _copy(anchored.value), anchored.height, None
+        self.count(event, 1, depth)
+        if isinstance(event, yaml.ScalarEvent):
+            value = self.scalar(event)
+            if event.anchor is not None:
+                self.anchors[event.anchor] = _Anchored(value, 1, 0)
+            return value, 0, None
+        line = self.line(event)
+        collection: YamlMap | YamlList
+        if isinstance(event, yaml.MappingStartEvent):
+            self.check_tag(event, yaml.MappingNode, {_MAP_TAG})
+            collection = YamlMap()
+            collection.key_lines = {}
+        elif isinstance(event, yaml.SequenceStartEvent):
+            self.check_tag(event, yaml.SequenceNode, {_SEQ_TAG})
+            collection = YamlList()
+            collection.item_lines = []
+        else:  # pragma: no cover - libyaml only gives the events above inside a document
+            raise YamlError(line, f"unexpected YAML event {type(event).__name__}")
+        collection.line = line
+        opened = _Open(collection, event.anchor, self.nodes - 1)
+        return None, 0, opened
 
-    def sequence(self, node: yaml.SequenceNode, depth: int) -> YamlList:
-        self.check_tag(node, {_SEQ_TAG})
-        result = YamlList(self.build(item, depth + 1) for item in node.value)
-        result.line = self.line(node)
-        result.item_lines = [self.line(item) for item in node.value]
-        return result
+    def key(self, parent: _Open, event: yaml.Event) -> None:
+        """Record the next key of ``parent``: plain text, not seen before in it."""
+        if not isinstance(event, yaml.ScalarEvent):
+            raise YamlError(self.line(event), "a key must be plain text")
+        tag = self.resolve(event)
+        if tag == _MERGE_TAG and event.implicit[0]:
+            raise YamlError(self.line(event), "YAML merge keys ('<<') are not supported")
+        self.check_resolved(event, tag, _SCALAR_TAGS)
+        self.check_characters(event)
+        key, line = event.value, self.line(event)
+        mapping = parent.value
+        assert isinstance(mapping, YamlMap)
+        if key in mapping.key_lines:
+            first = mapping.key_lines[key]
+            raise YamlError(line, f"duplicate key '{_short(key)}' (first at line {first})")
+        mapping.key_lines[key] = line
+        parent.key = key
 
-    def scalar(self, node: yaml.ScalarNode) -> Any:
-        self.check_tag(node, _SCALAR_TAGS)
+    def resolve(self, event: yaml.ScalarEvent) -> str:
+        if event.tag is None or event.tag == "!":
+            return self.loader.resolve(yaml.ScalarNode, event.value, event.implicit)
+        return event.tag
+
+    def scalar(self, event: yaml.ScalarEvent) -> Any:
+        tag = self.resolve(event)
+        self.check_resolved(event, tag, _SCALAR_TAGS)
+        self.check_characters(event)
+        node = yaml.ScalarNode(tag, event.value, event.start_mark, event.end_mark, event.style)
         try:
             return self.loader.construct_object(node)
         except (yaml.YAMLError, ValueError, OverflowError) as error:
-            raise YamlError(self.line(node), f"invalid value {node.value!r}: {error}") from None
+            reason = str(error)
+            if "integer string conversion" in reason:
+                reason = "too many digits for a number"
+            shown = _short(event.value)
+            raise YamlError(self.line(event), f"invalid value {shown!r}: {reason}") from None
 
-    def check_tag(self, node: yaml.Node, allowed: set[str]) -> None:
-        if node.tag not in allowed:
-            tag = node.tag.replace("tag:yaml.org,2002:", "!!")
-            raise YamlError(self.line(node), f"YAML tag '{tag}' is not allowed here")
+    def check_characters(self, event: yaml.ScalarEvent) -> None:
+        """Control characters (which only a quoted escape such as "\\0" can make) would
+        reach file names, messages and pages: refused."""
+        found = _CONTROL.search(event.value)
+        if found is not None:
+            raise YamlError(
+                self.line(event),
+                f"text contains the control character U+{ord(found[0]):04X}; remove it",
+            )
+
+    def check_tag(self, event: yaml.CollectionStartEvent, kind: type, allowed: set[str]) -> None:
+        tag = event.tag
+        if tag is None or tag == "!":
+            tag = self.loader.resolve(kind, None, event.implicit)
+        self.check_resolved(event, tag, allowed)
+
+    def check_resolved(self, event: yaml.Event, tag: str, allowed: set[str]) -> None:
+        if tag not in allowed:
+            shown = tag.replace("tag:yaml.org,2002:", "!!")
+            raise YamlError(self.line(event), f"YAML tag '{shown}' is not allowed here")
+
+
+def _short(text: str, limit: int = 60) -> str:
+    """``text`` cut to ``limit`` characters for a one-line message."""
+    text = text if len(text) <= limit else text[: limit - 3] + "..."
+    return "".join(char if char.isprintable() else repr(char)[1:-1] for char in text)
+
+
+def _copy(value: Any) -> Any:
+    """A fresh copy of an anchored value for one alias (its size was already counted)."""
+    if isinstance(value, YamlMap):
+        result = YamlMap((key, _copy(item)) for key, item in value.items())
+        result.line, result.key_lines = value.line, dict(value.key_lines)
+        return result
+    if isinstance(value, YamlList):
+        copied = YamlList(_copy(item) for item in value)
+        copied.line, copied.item_lines = value.line, list(value.item_lines)
+        return copied
+    return value

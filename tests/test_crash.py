@@ -1,0 +1,61 @@
+"""Builds killed at random moments: output/ is always a complete build, the next build
+works and cleans up after the killed one."""
+
+from __future__ import annotations
+
+import random
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from .conftest import write_files
+from .sitecheck import tree_bytes
+
+ITEMS = 1000
+
+
+def make_big_site(root: Path, items: int = ITEMS) -> None:
+    files: dict[str, str | bytes] = {"content/site.yaml": "title: Rev A\n"}
+    for i in range(items):
+        files[f"content/releases/r{i}.md"] = (
+            f"---\nversion: 1.{i // 100}.{i % 100}\ndate: 2026-01-{1 + i % 28:02d}\n"
+            f"changes:\n  added: ['Thing {i}']\n---\nNotes for {i}.\n"
+        )
+    write_files(root, files)
+
+
+def build_command(site: Path, output: Path) -> list[str]:
+    return [sys.executable, "-m", "pmsite", "build", "--site", str(site), "--output", str(output)]
+
+
+def test_sigkill_never_leaves_a_partial_site(tmp_path: Path) -> None:
+    site = tmp_path / "site"
+    make_big_site(site)
+    references = {}
+    for rev in ("A", "B"):
+        (site / "content/site.yaml").write_text(f"title: Rev {rev}\n")
+        reference = tmp_path / f"reference-{rev}"
+        subprocess.run(build_command(site, reference), check=True, capture_output=True)
+        references[rev] = tree_bytes(reference)
+    output = site / "output"
+    subprocess.run(build_command(site, output), check=True, capture_output=True)  # Rev B
+    started = time.monotonic()
+    subprocess.run(build_command(site, tmp_path / "timing"), check=True, capture_output=True)
+    build_seconds = time.monotonic() - started
+    chooser = random.Random(7)
+    for attempt in range(8):
+        rev = "AB"[attempt % 2]
+        (site / "content/site.yaml").write_text(f"title: Rev {rev}\n")
+        process = subprocess.Popen(build_command(site, output), stderr=subprocess.DEVNULL)
+        time.sleep(chooser.uniform(0.05, build_seconds * 1.1))
+        process.send_signal(signal.SIGKILL)
+        process.wait()
+        found = tree_bytes(output)
+        assert found in (references["A"], references["B"]), f"mixed output after kill {attempt}"
+    (site / "content/site.yaml").write_text("title: Rev A\n")
+    subprocess.run(build_command(site, output), check=True, capture_output=True)
+    assert tree_bytes(output) == references["A"]
+    leftovers = sorted(p.name for p in site.iterdir() if p.name.startswith(".output."))
+    assert leftovers == [".output.lock"]
