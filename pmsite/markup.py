@@ -8,17 +8,23 @@ site.yaml turns both off for teams that trust every author.
 
 from __future__ import annotations
 
+import functools
 import re
 import xml.etree.ElementTree as etree
 from collections.abc import Iterable
+from typing import ClassVar
 
 import markdown
 import nh3
+from markdown.extensions import codehilite
 from markdown.extensions.toc import slugify_unicode
 from markdown.treeprocessors import Treeprocessor
 from pygments.formatters import HtmlFormatter
+from pygments.lexer import Lexer
+from pygments.lexers import get_lexer_by_name
 
 from .model import Markdown
+from .parallel import fork_map
 
 _ALLOWED_TAGS = {
     "a", "abbr", "b", "blockquote", "br", "code", "dd", "del", "div", "dl", "dt", "em",
@@ -37,6 +43,38 @@ _ALLOWED_ATTRIBUTES = {
 _HEADING_TAGS = {"h1", "h2", "h3", "h4", "h5", "h6"}
 _PARAGRAPH = re.compile(r"^<p>(.*)</p>$", re.DOTALL)
 CODE_CSS_CLASS = "highlight"
+
+
+class _CodeFormatter(HtmlFormatter):
+    """Pygments' HTML formatter, but its per-style class table is built once per process
+    instead of once per code block (codehilite makes a formatter for every block)."""
+
+    _stylesheets: ClassVar[dict[tuple[str, str], tuple[dict, dict]]] = {}
+
+    def _create_stylesheet(self) -> None:
+        key = (str(self.style), self.classprefix)
+        cached = self._stylesheets.get(key)
+        if cached is None:
+            super()._create_stylesheet()
+            self._stylesheets[key] = (self.ttype2class, self.class2style)
+        else:
+            self.ttype2class, self.class2style = cached
+
+
+@functools.lru_cache(maxsize=256)
+def _lexer(name: str, options: tuple) -> Lexer:
+    return get_lexer_by_name(name, **dict(options))
+
+
+def _cached_lexer_by_name(name: str, **options: object) -> Lexer:
+    """get_lexer_by_name with the lexer reused per (language, options): looking lexers up
+    is a large share of highlighting small code blocks. Lexers keep no state between
+    uses, so sharing them is safe."""
+    return _lexer(name, tuple(sorted(options.items())))
+
+
+# codehilite looks lexers up through its module's global; route that through the cache.
+codehilite.get_lexer_by_name = _cached_lexer_by_name
 
 
 class _HeadingLevels(Treeprocessor):
@@ -63,6 +101,7 @@ class MarkupRenderer:
             extensions=["tables", "fenced_code", "codehilite", "footnotes", "toc", "sane_lists"],
             extension_configs={
                 "codehilite": {
+                    "pygments_formatter": _CodeFormatter,
                     "css_class": CODE_CSS_CLASS,
                     "guess_lang": False,
                     "use_pygments": True,
@@ -99,20 +138,31 @@ class MarkupRenderer:
         return html
 
     def render_all(self, texts: Iterable[Markdown]) -> None:
-        """Fill in ``html`` for each text; the same Markdown is converted only once."""
+        """Fill in ``html`` for each text; the same Markdown is converted only once, and
+        many new texts are converted by a pool of processes (one per core)."""
+        texts = list(texts)
+        missing = list(
+            dict.fromkeys(key for t in texts if (key := (t.source, t.inline)) not in self._cache)
+        )
+        converted = fork_map(_convert, self, missing, PARALLEL_MIN_TEXTS)
+        self._cache.update(zip(missing, converted, strict=True))
         for text in texts:
             key = (text.source, text.inline)
-            html = self._cache.get(key)
-            if html is None:
-                html = self.to_html(text.source, text.inline) if text else ""
-                self._cache[key] = html
             self._used.add(key)
-            text.html = html
+            text.html = self._cache[key]
 
     def forget_unused(self) -> None:
         """Drop cached HTML that the last build did not use (keeps long sessions small)."""
         self._cache = {key: self._cache[key] for key in self._used}
         self._used = set()
+
+
+PARALLEL_MIN_TEXTS = 300  # fewer texts convert faster than a pool of processes starts
+
+
+def _convert(renderer: MarkupRenderer, key: tuple[str, bool]) -> str:
+    source, inline = key
+    return renderer.to_html(source, inline) if source.strip() else ""
 
 
 def code_stylesheet() -> str:

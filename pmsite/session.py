@@ -53,6 +53,7 @@ from .gitinfo import GitReader, apply_git_dates
 from .items import ItemCache, read_items
 from .markup import MarkupRenderer, code_stylesheet
 from .model import Item, Release, Site
+from .parallel import fork_map
 from .render import PageSpec, Renderer, make_environment, page_list
 from .write import OutputFile, check_unique_paths
 
@@ -156,8 +157,7 @@ class BuildSession:
             apply_git_dates(site, self.site_dir, self.git.read())
         with self._stage("markdown"):
             markup = self._markup_for(config.unsafe_html)
-            for item in site.items():
-                markup.render_all(item.texts())
+            markup.render_all(text for item in site.items() for text in item.texts())
             markup.forget_unused()
         return site, tree, errors
 
@@ -233,18 +233,26 @@ class BuildSession:
     def _render_pages(
         self, site: Site, renderer: Renderer, changes: _Changes
     ) -> dict[str, Rendered]:
-        records: dict[str, Rendered] = {}
-        for page in page_list(site):
+        """Every page: kept from the last build when nothing it read changed, otherwise
+        rendered (over several processes when there are many)."""
+        pages = list(page_list(site))
+        kept: dict[str, Rendered] = {}
+        todo = []
+        for page in pages:
             old = self._records.get(page.path)
             if self._reusable(old, page.template, changes):
                 assert old is not None
-                records[page.path] = old
-                continue
-            templates = self._closure(renderer.env, page.template)
-            record = self._render_page(page, renderer, templates)
+                kept[page.path] = old
+            else:
+                todo.append(page)
+                self._closure(renderer.env, page.template)  # parsed here, once
+        job = (renderer, todo, self._closures)
+        results = fork_map(_render_page, job, range(len(todo)), PARALLEL_MIN_PAGES)
+        renderer.errors = [error for _, errors in results for error in errors]
+        for record, _ in results:
             if record is not None:
-                records[page.path] = record
-        return records
+                kept[record.file.path] = record
+        return {page.path: kept[page.path] for page in pages if page.path in kept}
 
     def _closure(self, env: jinja2.Environment, template: str) -> frozenset[str]:
         """The templates ``template`` uses, parsed again only after a template change."""
@@ -252,18 +260,6 @@ class BuildSession:
         if closure is None:
             closure = self._closures[template] = template_closure(env, template)
         return closure
-
-    def _render_page(
-        self, page: PageSpec, renderer: Renderer, templates: frozenset[str]
-    ) -> Rendered | None:
-        with recording() as deps:
-            if page.subject is not None:
-                note(page.subject)  # a page always depends on what it is about
-            rendered = renderer.render_page(page)
-        if rendered is None:
-            return None
-        file = OutputFile(rendered.path, rendered.source, content=rendered.content)
-        return Rendered.of(file, page.template, deps, templates)
 
     def _render_feeds(
         self, site: Site, renderer: Renderer, changes: _Changes
@@ -418,6 +414,27 @@ _CODE_CSS = code_stylesheet().encode("utf-8")
 
 
 SITE_LISTS = ("goals", "releases", "reflections", "metrics", "pages")
+
+
+PARALLEL_MIN_PAGES = 400  # fewer pages render faster than a pool of processes starts
+RenderJob = tuple[Renderer, list[PageSpec], dict[str, frozenset[str]]]
+
+
+def _render_page(job: RenderJob, index: int) -> tuple[Rendered | None, list[ContentError]]:
+    """Render one page, noting what it reads; also returns the template errors it made
+    (a worker process's renderer collects them, so they travel back with the page)."""
+    renderer, pages, closures = job
+    page = pages[index]
+    errors_before = len(renderer.errors)
+    with recording() as deps:
+        if page.subject is not None:
+            note(page.subject)  # a page always depends on what it is about
+        rendered = renderer.render_page(page)
+    errors = renderer.errors[errors_before:]
+    if rendered is None:
+        return None, errors
+    file = OutputFile(rendered.path, rendered.source, content=rendered.content)
+    return Rendered.of(file, page.template, deps, closures[page.template]), errors
 
 
 def _reads(items: Iterable[Item], attributes: tuple[str, ...]) -> list[Dependency]:

@@ -145,3 +145,23 @@ def test_template_error_then_fix(site: Path) -> None:
         session.build()
     (site / "templates/goal.html").unlink()
     assert files_of(session.build()) == clean_build(site)
+
+
+def test_parallel_cached_and_incremental_builds_equal_a_single_process_build(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from .test_crash import make_big_site
+
+    site = tmp_path / "big"
+    make_big_site(site, items=600)  # above the thresholds for using several processes
+    monkeypatch.setenv("PMSITE_JOBS", "1")
+    single = clean_build(site)
+    monkeypatch.setenv("PMSITE_JOBS", "2")
+    session = BuildSession(site)
+    assert files_of(session.build()) == single  # parallel, cold
+    assert files_of(session.build()) == single  # cached, nothing to do
+    replace(site / "content/releases/r7.md", "Thing 7", "Thing seven")
+    monkeypatch.setenv("PMSITE_JOBS", "1")
+    single = clean_build(site)
+    monkeypatch.setenv("PMSITE_JOBS", "2")
+    assert files_of(session.build()) == single  # incremental

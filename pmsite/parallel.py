@@ -1,0 +1,61 @@
+"""Spreading CPU-bound work (Markdown, page rendering) over the machine's cores.
+
+Worker processes are forked, so they start in milliseconds and inherit the model and
+the template environment instead of receiving them; only the work items and results
+cross between processes. Small batches, one-core machines and processes with other
+threads running (forking those is unsafe: the preview server) run in-process instead.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+import threading
+from collections.abc import Callable, Sequence
+from typing import Any, TypeVar
+
+T = TypeVar("T")
+R = TypeVar("R")
+
+MAX_WORKERS = 8
+_job: tuple[Callable[[Any, Any], Any], Any] | None = None
+
+
+def workers() -> int:
+    """How many processes a large batch is spread over: PMSITE_JOBS, or one per core."""
+    setting = os.environ.get("PMSITE_JOBS", "")
+    if setting.isdigit() and int(setting) > 0:
+        return min(int(setting), MAX_WORKERS)
+    return min(len(os.sched_getaffinity(0)), MAX_WORKERS)
+
+
+def can_fork() -> bool:
+    return (
+        workers() > 1
+        and threading.active_count() == 1
+        and "fork" in multiprocessing.get_all_start_methods()
+    )
+
+
+def fork_map(
+    function: Callable[[Any, T], R], state: Any, items: Sequence[T], min_items: int
+) -> list[R]:
+    """``[function(state, item) for item in items]``, over forked processes when the
+    batch is large enough; the result order is the order of ``items``."""
+    if len(items) < min_items or not can_fork():
+        return [function(state, item) for item in items]
+    global _job
+    _job = (function, state)  # inherited by the forked workers, never pickled
+    try:
+        count = workers()
+        context = multiprocessing.get_context("fork")
+        with context.Pool(count) as pool:
+            return pool.map(_run, items, chunksize=max(1, len(items) // (count * 8)))
+    finally:
+        _job = None
+
+
+def _run(item: Any) -> Any:
+    assert _job is not None
+    function, state = _job
+    return function(state, item)
