@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 import textwrap
@@ -44,7 +45,9 @@ def make_site(tmp_path: Path) -> MakeSite:
     return make
 
 
-def run_pmsite(*args: str | Path, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
+def run_pmsite(
+    *args: str | Path, cwd: Path | None = None, env: dict[str, str] | None = None
+) -> subprocess.CompletedProcess[str]:
     """The real command line, in a subprocess, as a user would run it."""
     return subprocess.run(
         [sys.executable, "-m", "pmsite", *map(str, args)],
@@ -52,6 +55,7 @@ def run_pmsite(*args: str | Path, cwd: Path | None = None) -> subprocess.Complet
         capture_output=True,
         text=True,
         timeout=120,
+        env={**os.environ, **(env or {})},
     )
 
 

@@ -15,20 +15,6 @@ import yaml
 from .conftest import ROOT, MakeSite, goal, run_pmsite
 from .sitecheck import tree_bytes
 
-
-def run_in(cwd: Path, *args: str | Path, env: dict | None = None) -> subprocess.CompletedProcess:
-    import sys
-
-    return subprocess.run(
-        [sys.executable, "-m", "pmsite", *map(str, args)],
-        cwd=cwd,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        env={**os.environ, **(env or {})},
-    )
-
-
 # -- init ---------------------------------------------------------------------------------
 
 
@@ -59,7 +45,7 @@ def test_init_makes_a_site_that_builds_and_checks_cleanly(tmp_path: Path) -> Non
 
 
 def test_init_defaults_to_the_current_folder(tmp_path: Path) -> None:
-    result = run_in(tmp_path, "init")
+    result = run_pmsite("init", cwd=tmp_path)
     assert result.returncode == 0, result.stderr
     assert (tmp_path / "content/site.yaml").is_file()
 
@@ -157,7 +143,7 @@ CHECK_SITE = {
 def test_check_warnings_and_exit_codes(make_site: MakeSite) -> None:
     site = make_site(CHECK_SITE)
     env = {"SOURCE_DATE_EPOCH": str(int(dt.datetime(2026, 11, 26, tzinfo=dt.UTC).timestamp()))}
-    result = run_in(site, "check", env=env)
+    result = run_pmsite("check", cwd=site, env=env)
     assert result.returncode == 0, result.stdout + result.stderr
     assert result.stdout.splitlines() == [
         "content/goals/late.md:4: warning: target: the goal is in Now but its target 2026-Q1"
@@ -170,7 +156,7 @@ def test_check_warnings_and_exit_codes(make_site: MakeSite) -> None:
         " 2026-06; release it or move the target",
         "0 errors, 5 warnings",
     ]
-    strict = run_in(site, "check", "--strict", env=env)
+    strict = run_pmsite("check", "--strict", cwd=site, env=env)
     assert strict.returncode == 1
     assert strict.stdout.endswith("5 errors, 0 warnings\n")
     assert not (site / "output").exists()
@@ -178,11 +164,11 @@ def test_check_warnings_and_exit_codes(make_site: MakeSite) -> None:
 
 def test_check_github_and_json_formats(make_site: MakeSite) -> None:
     site = make_site(CHECK_SITE)
-    github = run_in(site, "check", env={"GITHUB_ACTIONS": "true"})
+    github = run_pmsite("check", cwd=site, env={"GITHUB_ACTIONS": "true"})
     assert "::warning file=content/goals/ownerless.md,line=2::owner: the goal has no owner" in (
         github.stdout.splitlines()
     )
-    listed = json.loads(run_in(site, "check", "--format", "json").stdout)
+    listed = json.loads(run_pmsite("check", "--format", "json", cwd=site).stdout)
     assert {"file", "line", "severity", "message"} == set(listed[0])
     assert all(entry["severity"] == "warning" for entry in listed)
 
@@ -283,7 +269,6 @@ def test_export_changelog_round_trips(make_site: MakeSite, tmp_path: Path) -> No
     assert run_pmsite("export", "changelog", "--site", site, "-o", out).returncode == 0
     refused = run_pmsite("export", "changelog", "--site", site, "-o", out)
     assert refused.returncode == 1 and "already exists" in refused.stderr
-    other = make_site.__self__ if False else None  # noqa: F841  (documentation only)
     second = tmp_path / "second"
     (second / "content").mkdir(parents=True)
     (second / "content/site.yaml").write_text("title: T\n")
