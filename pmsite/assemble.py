@@ -12,7 +12,7 @@ import itertools
 from collections.abc import Iterable, Sequence
 from typing import TypeVar
 
-from .errors import ErrorList, did_you_mean
+from .errors import ErrorList, did_you_mean, quoted
 from .model import (
     Goal,
     Item,
@@ -160,7 +160,7 @@ def _resolve(
             errors.add(
                 item.source,
                 line,
-                f"{field}: unknown {kind} '{reference}'{did_you_mean(reference, targets)}",
+                f"{field}: unknown {kind} {quoted(reference)}{did_you_mean(reference, targets)}",
             )
         elif target not in resolved:
             resolved.append(target)
@@ -234,7 +234,7 @@ def _collect_tags(site: Site, errors: ErrorList) -> list[Tag]:
         for name, line in item.tag_names:
             slug = tag_slug(name)
             if not slug:
-                errors.add(item.source, line, f"tags: '{name}' has no letters or digits")
+                errors.add(item.source, line, f"tags: {quoted(name)} has no letters or digits")
                 continue
             tag = tags.setdefault(slug, Tag(name=name, slug=slug))
             if item not in tag.items:

@@ -4,13 +4,21 @@ from __future__ import annotations
 
 from urllib.parse import urlsplit
 
-from .errors import ErrorList
+from .errors import ErrorList, quoted
 from .fields import FieldReader
 from .model import SiteConfig
 from .yamlload import YamlMap
 
 SITE_KEYS = ("title", "description", "product", "base_url", "language", "repo_url", "markdown")
 MARKDOWN_KEYS = ("unsafe_html",)
+
+
+def http_url_problem(url: str) -> str | None:
+    """Why ``url`` is not an absolute http(s) URL (links from site.yaml must be)."""
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.netloc:
+        return f"{quoted(url)} must be an absolute http(s) URL, e.g. https://example.org/"
+    return None
 
 
 def base_url_problem(url: str) -> str | None:
@@ -41,6 +49,9 @@ def read_config(
     )
     if config.base_url and (problem := base_url_problem(config.base_url)):
         fields.error("base_url", problem)
+    if config.repo_url and (problem := http_url_problem(config.repo_url)):
+        fields.error("repo_url", problem)
+        config.repo_url = ""
     markdown = fields.mapping("markdown")
     if markdown is not None:
         options = FieldReader(markdown, source, errors, MARKDOWN_KEYS, prefix="markdown: ")

@@ -9,6 +9,7 @@ from __future__ import annotations
 import errno
 import hashlib
 import os
+import re
 import stat
 import unicodedata
 from collections.abc import Iterable
@@ -36,6 +37,8 @@ DATA_SUFFIXES = {".csv"}
 MAX_FILE_BYTES = 10 * 1024 * 1024
 MAX_FILE_ENV = "PMSITE_MAX_FILE_MB"
 _MB = 1024 * 1024
+# Control characters, line separators and undecodable bytes (lone surrogates) in names.
+_BAD_NAME_CHARACTER = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029\ud800-\udfff]")
 
 
 @dataclass(frozen=True)
@@ -124,6 +127,8 @@ def read_content(
     for entry in entries:
         if is_ignored_name(entry.name) or entry.name == SITE_FILE:
             continue
+        if _bad_name(entry, site_dir, errors):
+            continue
         shown = display_path(entry, site_dir)
         if entry.is_symlink() and (problem := _link_problem(entry, root_real)):
             errors.add(shown, None, problem)
@@ -155,52 +160,71 @@ def read_content(
 def _walk_files(
     folder: Path, content_dir: Path, site_dir: Path, errors: ErrorList, data: bool = False
 ) -> list[Path]:
-    """Files below ``folder`` in a stable order; symlinks must stay inside content/."""
+    """Files below ``folder``, depth first in name order; symlinks must stay inside content/.
+
+    An explicit stack rather than os.walk, which recurses once per level and so fails on
+    a folder nested a thousand deep.
+    """
     found: list[Path] = []
     root_real = content_dir.resolve()
-
-    def unreadable(error: OSError) -> None:
-        where = Path(error.filename) if error.filename else folder
-        errors.add(display_path(where, site_dir), None, f"cannot read folder: {_why(error)}")
-
-    for current, dirnames, filenames in os.walk(folder, onerror=unreadable, followlinks=False):
-        kept = []
-        for name in sorted(dirnames):
-            path = Path(current) / name
-            if is_ignored_name(name):
+    pending = [folder]
+    while pending:
+        current = pending.pop()
+        try:
+            with os.scandir(current) as scan:
+                entries = sorted(scan, key=lambda entry: entry.name)
+        except OSError as error:
+            errors.add(display_path(current, site_dir), None, f"cannot read folder: {_why(error)}")
+            continue
+        subfolders = []
+        for entry in entries:
+            path = Path(entry.path)
+            if is_ignored_name(entry.name) or _bad_name(path, site_dir, errors):
                 continue
-            if path.is_symlink():
-                # Never followed: a link to a folder could make a loop or leave content/.
-                problem = _link_problem(path, root_real) or "symlink to a folder: not followed"
-                errors.add(display_path(path, site_dir), None, problem)
-                continue
-            kept.append(name)
-        dirnames[:] = kept
-        for name in sorted(filenames):
-            if is_ignored_name(name):
-                continue
-            path = Path(current) / name
-            if path.is_symlink() and (problem := _link_problem(path, root_real)):
-                errors.add(display_path(path, site_dir), None, problem)
-                continue
-            if not _is_regular_file(path):
-                errors.add(
-                    display_path(path, site_dir),
-                    None,
-                    "not a regular file (a pipe, socket or device): not read",
-                )
-                continue
-            if not data and path.suffix.lower() not in MARKDOWN_SUFFIXES | YAML_SUFFIXES:
-                if folder.name == "metrics" and path.suffix.lower() in DATA_SUFFIXES:
+            shown = display_path(path, site_dir)
+            if entry.is_symlink():
+                if problem := _link_problem(path, root_real):
+                    errors.add(shown, None, problem)
                     continue
+                if path.is_dir():
+                    # Never followed: a link to a folder inside content/ could make a loop.
+                    errors.warn(shown, None, "symlink to a folder: not followed")
+                    continue
+            if entry.is_dir(follow_symlinks=False):
+                subfolders.append(path)
+            elif not _is_regular_file(path):
+                errors.add(shown, None, "not a regular file (a pipe, socket or device): not read")
+            elif data or path.suffix.lower() in MARKDOWN_SUFFIXES | YAML_SUFFIXES:
+                found.append(path)
+            elif not (folder.name == "metrics" and path.suffix.lower() in DATA_SUFFIXES):
                 errors.add(
-                    display_path(path, site_dir),
+                    shown,
                     None,
                     "not a content file: items are .md (Markdown with front matter) or .yaml",
                 )
-                continue
-            found.append(path)
+        pending.extend(reversed(subfolders))
     return found
+
+
+def _bad_name(path: Path, site_dir: Path, errors: ErrorList) -> bool:
+    """Report a name that is not UTF-8 or holds control characters (a newline in a name
+    would break every ``file:line: message`` line); such a file is not read."""
+    found = _BAD_NAME_CHARACTER.search(path.name)
+    if found is None:
+        return False
+    shown = _BAD_NAME_CHARACTER.sub(_escape, display_path(path, site_dir))
+    if "\udc80" <= found[0] <= "\udcff":
+        errors.add(shown, None, "file name is not valid UTF-8: rename it")
+    else:
+        errors.add(shown, None, "file name contains control characters: rename it")
+    return True
+
+
+def _escape(found: re.Match[str]) -> str:
+    character = found[0]
+    if "\udc80" <= character <= "\udcff":  # an undecodable byte, as os.fsdecode keeps it
+        return f"\\x{ord(character) - 0xDC00:02x}"
+    return character.encode("unicode_escape").decode("ascii")
 
 
 def _link_problem(path: Path, root_real: Path) -> str | None:
@@ -248,8 +272,12 @@ def max_file_bytes() -> int:
     return int(megabytes * _MB)
 
 
-def _megabytes(size: int) -> str:
-    return f"{size / _MB:.1f}".removesuffix(".0") + " MB"
+def _size(size: int) -> str:
+    """1.5 MB, 10 MB, 12 KB, 900 bytes."""
+    for unit, name in ((_MB, "MB"), (1024, "KB")):
+        if size >= unit:
+            return f"{size / unit:.1f}".removesuffix(".0") + f" {name}"
+    return f"{size} bytes"
 
 
 def _read_bytes(path: Path, shown: str, errors: ErrorList) -> bytes | None:
@@ -278,7 +306,7 @@ def _read_bytes(path: Path, shown: str, errors: ErrorList) -> bytes | None:
         errors.add(
             shown,
             None,
-            f"file is too large ({_megabytes(size)}); the limit is {_megabytes(limit)}"
+            f"file is too large ({_size(size)}); the limit is {_size(limit)}"
             f" (set the environment variable {MAX_FILE_ENV} to change it)",
         )
         return None

@@ -76,6 +76,21 @@ class ContentErrors(PmsiteError):
         return "\n".join(lines)
 
 
+MAX_SHOWN = 60
+
+
+def quoted(value: object) -> str:
+    """A user's value inside a message: quoted, control characters escaped, long values
+    cut, so one problem always stays one line of output."""
+    text = str(value)
+    if len(text) > MAX_SHOWN:
+        text = text[:MAX_SHOWN] + "…"
+    escaped = "".join(
+        c if c.isprintable() or c == " " else c.encode("unicode_escape").decode() for c in text
+    )
+    return f"'{escaped}'"
+
+
 def did_you_mean(word: str, choices: Iterable[str]) -> str:
     """A `` (did you mean 'x'?)`` suffix for the closest choice, or an empty string."""
     matches = difflib.get_close_matches(word, sorted(choices), n=1, cutoff=0.6)

@@ -11,7 +11,7 @@ import math
 from collections.abc import Iterable
 from typing import Any
 
-from .errors import ErrorList, did_you_mean
+from .errors import ErrorList, did_you_mean, quoted
 from .model import Markdown
 from .timeframe import TARGET_FORMATS, Target, parse_date, parse_target
 from .yamlload import YamlList, YamlMap
@@ -114,7 +114,7 @@ class FieldReader:
         value = self.text(key, required)
         if value and value not in choices:
             hint = did_you_mean(value, choices)
-            self.error(key, f"unknown value '{value}'{hint}; allowed: {', '.join(choices)}")
+            self.error(key, f"unknown value {quoted(value)}{hint}; allowed: {', '.join(choices)}")
             return ""
         return value
 
@@ -124,7 +124,7 @@ class FieldReader:
             return None
         day = parse_date(value)
         if day is None:
-            self.error(key, f"'{value}' is not a date; write it as YYYY-MM-DD")
+            self.error(key, f"{quoted(value)} is not a date; write it as YYYY-MM-DD")
         return day
 
     def target(self, key: str) -> Target | None:
@@ -133,7 +133,7 @@ class FieldReader:
             return None
         target = parse_target(value)
         if target is None:
-            self.error(key, f"'{value}' is not a target; use {TARGET_FORMATS}")
+            self.error(key, f"{quoted(value)} is not a target; use {TARGET_FORMATS}")
         return target
 
     def mapping(self, key: str, required: bool = False) -> YamlMap | None:

@@ -15,7 +15,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from .content import RawDocument, read_text, text_digest
-from .errors import ErrorList, did_you_mean, display_path
+from .errors import ErrorList, did_you_mean, display_path, quoted
 from .fields import FieldReader, describe
 from .model import (
     AUDIENCES,
@@ -204,7 +204,7 @@ def _read_release(document: RawDocument, fields: FieldReader) -> Release:
     if version_text and version is None:
         fields.error(
             "version",
-            f"'{version_text}' is not a SemVer 2.0.0 version (e.g. 1.4.0 or 2.0.0-rc.1)",
+            f"{quoted(version_text)} is not a SemVer 2.0.0 version (e.g. 1.4.0 or 2.0.0-rc.1)",
         )
     status = fields.choice("status", RELEASE_STATUSES) or "released"
     release = Release(
@@ -309,10 +309,10 @@ def _csv_points(document: RawDocument, fields: FieldReader, site_dir: Path) -> l
     path = (document.path.parent / name).resolve()
     content_dir = (site_dir / "content").resolve()
     if not path.is_relative_to(content_dir):
-        fields.error("csv", f"'{name}' is outside content/")
+        fields.error("csv", f"{quoted(name)} is outside content/")
         return []
     if not path.is_file():
-        fields.error("csv", f"file '{name}' not found next to {document.path.name}")
+        fields.error("csv", f"file {quoted(name)} not found next to {document.path.name}")
         return []
     shown = display_path(path, site_dir.resolve())
     text = read_text(path, shown, fields.errors)
