@@ -9,6 +9,7 @@ site.yaml turns both off for teams that trust every author.
 from __future__ import annotations
 
 import functools
+import html
 import re
 import xml.etree.ElementTree as etree
 from collections.abc import Iterable
@@ -40,6 +41,7 @@ _ALLOWED_ATTRIBUTES = {
     "th": {"style", "colspan", "rowspan"},
     "ol": {"start"},
 }
+_STASHED = re.compile(f"{markdown.util.STX}[^{markdown.util.ETX}]*{markdown.util.ETX}")
 _HEADING_TAGS = {"h1", "h2", "h3", "h4", "h5", "h6"}
 _PARAGRAPH = re.compile(r"^<p>(.*)</p>$", re.DOTALL)
 CODE_CSS_CLASS = "highlight"
@@ -77,17 +79,30 @@ def _cached_lexer_by_name(name: str, **options: object) -> Lexer:
 codehilite.get_lexer_by_name = _cached_lexer_by_name
 
 
-class _HeadingLevels(Treeprocessor):
-    """Shift a body's headings so the top one is an h2: the page title is the only h1,
-    and headings stay in order whether the writer started at '#' or at '##'."""
+class _Headings(Treeprocessor):
+    """Shift a body's headings so the top one is an h2 (the page title is the only h1,
+    and headings stay in order whether the writer started at '#' or at '##'), and give
+    each a unique anchor id from its text. (Python-Markdown's toc extension would do
+    the ids too, but also builds a table of contents we never show.)"""
 
     def run(self, root: etree.Element) -> None:
         headings = [el for el in root.iter() if el.tag in _HEADING_TAGS]
         if not headings:
             return
         shift = 2 - min(int(el.tag[1]) for el in headings)
+        used = {el.get("id") for el in root.iter() if el.get("id")}
         for el in headings:
             el.tag = f"h{min(6, int(el.tag[1]) + shift)}"
+            if el.get("id"):
+                continue
+            text = html.unescape(_STASHED.sub("", "".join(el.itertext())))
+            base = slugify_unicode(text.strip(), "-") or "section"
+            anchor, number = base, 0
+            while anchor in used:
+                number += 1
+                anchor = f"{base}_{number}"
+            used.add(anchor)
+            el.set("id", anchor)
 
 
 class MarkupRenderer:
@@ -98,7 +113,7 @@ class MarkupRenderer:
         self._cache: dict[tuple[str, bool], str] = {}
         self._used: set[tuple[str, bool]] = set()
         self._md = markdown.Markdown(
-            extensions=["tables", "fenced_code", "codehilite", "footnotes", "toc", "sane_lists"],
+            extensions=["tables", "fenced_code", "codehilite", "footnotes", "sane_lists"],
             extension_configs={
                 "codehilite": {
                     "pygments_formatter": _CodeFormatter,
@@ -107,12 +122,11 @@ class MarkupRenderer:
                     "use_pygments": True,
                     "noclasses": False,
                 },
-                "toc": {"slugify": slugify_unicode, "permalink": False},
                 "footnotes": {"BACKLINK_TITLE": "Back to reference %d"},
             },
             output_format="html",
         )
-        self._md.treeprocessors.register(_HeadingLevels(self._md), "pmsite_heading_levels", 6)
+        self._md.treeprocessors.register(_Headings(self._md), "pmsite_headings", 6)
         if not unsafe_html:
             # Raw HTML blocks and inline tags are then escaped and shown as text.
             self._md.preprocessors.deregister("html_block")

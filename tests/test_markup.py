@@ -100,3 +100,10 @@ def test_unsafe_html_setting_reaches_the_pages(make_site: MakeSite) -> None:
     )
     page = next(p for p in load(site).pages if p.slug == "p")
     assert "<aside>raw</aside>" in page.body.html
+
+
+def test_heading_anchors_are_unique_and_readable(safe: MarkupRenderer) -> None:
+    html = safe.to_html("# Hi & `code`\n\n## Hi & `code`\n\n### Café ünïcode")
+    assert '<h2 id="hi-code">' in html
+    assert '<h3 id="hi-code_1">' in html
+    assert '<h4 id="café-ünïcode">' in html
