@@ -6,13 +6,17 @@ Stage timings are logged at debug level (``pmsite --debug build``).
 
 from __future__ import annotations
 
+import contextlib
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from .cache import Manifest, input_stamps, manifest_path, output_unchanged
 from .content import ContentTree
 from .errors import ContentError, ErrorList
+from .gitinfo import git_state
 from .model import Site
+from .render import builtin_theme_dir
 from .session import BuildSession
 from .write import check_output_dir, write_output
 
@@ -24,6 +28,7 @@ class BuildResult:
     files: int
     seconds: float
     warnings: list[ContentError] = field(default_factory=list)
+    up_to_date: bool = False  # nothing changed since the last build: nothing was done
 
 
 def load_site(
@@ -39,12 +44,40 @@ def build(
     base_url: str | None = None,
     drafts: bool = False,
     audience: str = "public",
+    use_cache: bool = True,
 ) -> BuildResult:
-    """Build the site in ``site_dir`` into ``output_dir`` (default: site_dir/output)."""
+    """Build the site in ``site_dir`` into ``output_dir`` (default: site_dir/output).
+
+    With the cache (see cache.py), a build whose inputs and output are exactly as the
+    last build left them does nothing, and unchanged Markdown is not converted again.
+    """
     start = time.perf_counter()
     output_dir = output_dir or site_dir / "output"
     check_output_dir(site_dir, output_dir)
-    outcome = BuildSession(site_dir, base_url, drafts, audience).build()
-    write_output(output_dir, outcome.files)
+    manifest_file = manifest_path(site_dir, output_dir)
+    settings = f"{base_url}|{drafts}|{audience}|{git_state(site_dir)}"
+    # Taken before anything is read, so a file changed during the build is seen next
+    # time; pmsite's own code counts too (an upgrade or a local change rebuilds).
+    package = Path(__file__).resolve().parent
+    inputs = input_stamps(
+        [site_dir / "content", site_dir / "templates", builtin_theme_dir(), package]
+    )
+    previous = Manifest.load(manifest_file) if use_cache else None
+    if (
+        previous is not None
+        and previous.settings == settings
+        and previous.inputs == inputs
+        and output_unchanged(output_dir, previous.outputs)
+    ):
+        pages = sum(1 for name in previous.outputs if name.endswith(".html"))
+        seconds = time.perf_counter() - start
+        return BuildResult(output_dir, pages, len(previous.outputs) - 1, seconds, up_to_date=True)
+    session = BuildSession(site_dir, base_url, drafts, audience, use_cache=use_cache)
+    outcome = session.build()
+    written = write_output(output_dir, outcome.files, previous.outputs if previous else None)
+    if use_cache:
+        session.save_cache()
+        with contextlib.suppress(OSError):
+            Manifest(settings, inputs, written).save(manifest_file)
     seconds = time.perf_counter() - start
     return BuildResult(output_dir, outcome.pages, len(outcome.files), seconds, outcome.warnings)

@@ -75,6 +75,11 @@ def _build_parser(commands: argparse._SubParsersAction) -> None:
     )
     _drafts_option(sub)
     _audience_option(sub)
+    sub.add_argument(
+        "--no-cache",
+        action="store_true",
+        help="ignore and do not update the build cache in SITE/.pmsite-cache/",
+    )
     sub.set_defaults(handler=_cmd_build)
 
 
@@ -167,10 +172,18 @@ def _cmd_build(args: argparse.Namespace) -> int:
     if args.base_url is not None and (problem := base_url_problem(args.base_url)):
         raise UsageError(f"--base-url: {problem}")
     result = build(
-        args.site, args.output, base_url=args.base_url, drafts=args.drafts, audience=args.audience
+        args.site,
+        args.output,
+        base_url=args.base_url,
+        drafts=args.drafts,
+        audience=args.audience,
+        use_cache=not args.no_cache,
     )
     _print_warnings(result.warnings)
     shown = _shown_path(result.output_dir)
+    if result.up_to_date:
+        print(f"Nothing changed: {shown} is up to date ({result.pages} pages)")
+        return 0
     print(
         f"Built {result.pages} pages ({result.files} files) into {shown} in {result.seconds:.2f} s"
     )

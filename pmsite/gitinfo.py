@@ -68,6 +68,17 @@ class GitReader:
         return GitDates(root, self._cached.branch, self._cached.dates, dirty)
 
 
+def git_state(site_dir: Path) -> str:
+    """HEAD and the uncommitted files under content/: what the git dates depend on."""
+    content = site_dir / "content"
+    top = _git(content, "rev-parse", "--show-toplevel")
+    if top is None:
+        return ""
+    head = _git(content, "rev-parse", "HEAD") or ""
+    status = _git(content, "status", "--porcelain", "--untracked-files=all", ".") or ""
+    return f"{head.strip()}\n{status}"
+
+
 def _branch(root: Path) -> str:
     branch = (_git(root, "rev-parse", "--abbrev-ref", "HEAD") or "").strip()
     return branch if branch and branch != "HEAD" else "main"

@@ -165,6 +165,14 @@ class MarkupRenderer:
             self._used.add(key)
             text.html = self._cache[key]
 
+    @property
+    def cache(self) -> dict[tuple[str, bool], str]:
+        """Converted Markdown by (source, inline), for the build cache on disk."""
+        return self._cache
+
+    def preload(self, cache: dict[tuple[str, bool], str]) -> None:
+        self._cache.update(cache)
+
     def forget_unused(self) -> None:
         """Drop cached HTML that the last build did not use (keeps long sessions small)."""
         self._cache = {key: self._cache[key] for key in self._used}

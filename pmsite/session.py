@@ -8,6 +8,7 @@ reused, the files produced equal those of a clean build.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import time
 from collections.abc import Callable, Hashable, Iterable, Iterator
@@ -18,6 +19,7 @@ from pathlib import Path
 import jinja2
 
 from .assemble import assemble_site
+from .cache import load_markdown, save_markdown
 from .config import read_config
 from .content import ContentTree, DocumentCache, read_content, text_digest
 from .deps import (
@@ -105,8 +107,10 @@ class BuildSession:
         base_url: str | None = None,
         drafts: bool = False,
         audience: str = "public",
+        use_cache: bool = False,
     ) -> None:
         self.site_dir = site_dir.resolve()
+        self.use_cache = use_cache  # the Markdown cache on disk (see cache.py)
         self.base_url = base_url
         self.drafts = drafts
         self.audience = audience
@@ -164,7 +168,15 @@ class BuildSession:
     def _markup_for(self, unsafe_html: bool) -> MarkupRenderer:
         if self._markup is None or self._markup.unsafe_html != unsafe_html:
             self._markup = MarkupRenderer(unsafe_html=unsafe_html)
+            if self.use_cache:
+                self._markup.preload(load_markdown(self.site_dir, unsafe_html))
         return self._markup
+
+    def save_cache(self) -> None:
+        """Keep the Markdown this build used for the next process (best effort)."""
+        if self.use_cache and self._markup is not None:
+            with contextlib.suppress(OSError):
+                save_markdown(self.site_dir, self._markup.unsafe_html, self._markup.cache)
 
     def build(self) -> BuildOutcome:
         """Every output file of the site; raises ContentErrors listing every problem.

@@ -17,6 +17,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
+from .cache import digest
 from .errors import ContentError, ContentErrors, OutputError
 
 MARKER = ".pmsite-output"
@@ -104,16 +105,27 @@ def output_lock(output_dir: Path) -> Iterator[None]:
             fcntl.flock(lock, fcntl.LOCK_UN)
 
 
-def write_output(output_dir: Path, files: list[OutputFile]) -> int:
-    """Write ``files`` into a staging folder, then swap it in as ``output_dir``."""
+Written = dict[str, list]  # path -> [size, mtime_ns, digest] of each file in the output
+
+
+def write_output(
+    output_dir: Path, files: list[OutputFile], previous: Written | None = None
+) -> Written:
+    """Write ``files`` into a staging folder, then swap it in as ``output_dir``.
+
+    ``previous`` (what the last build wrote, from the cache's manifest) lets a file whose
+    bytes did not change be linked from the current output instead of written, so it
+    keeps its modification time. Returns the same record for what this build wrote.
+    """
     with output_lock(output_dir):
-        return _write_staged(output_dir, files)
+        return _write_staged(output_dir, files, previous or {})
 
 
-def _write_staged(output_dir: Path, files: list[OutputFile]) -> int:
+def _write_staged(output_dir: Path, files: list[OutputFile], previous: Written) -> Written:
     recover_interrupted(output_dir)
     staging = output_dir.parent / f".{output_dir.name}.tmp-{os.getpid()}"
     shutil.rmtree(staging, ignore_errors=True)
+    written: Written = {}
     try:
         staging.mkdir()
         made: set[Path] = {staging}
@@ -122,16 +134,37 @@ def _write_staged(output_dir: Path, files: list[OutputFile]) -> int:
             if target.parent not in made:
                 target.parent.mkdir(parents=True, exist_ok=True)
                 made.add(target.parent)
-            if file.copy_from is not None:
-                shutil.copyfile(file.copy_from, target)
-            else:
-                target.write_bytes(file.content or b"")
-        (staging / MARKER).write_text(MARKER_TEXT, encoding="utf-8")
+            data = file.copy_from.read_bytes() if file.copy_from else (file.content or b"")
+            fingerprint = digest(data)
+            before = previous.get(file.path)
+            if not _link_unchanged(output_dir / file.path, target, fingerprint, before):
+                target.write_bytes(data)
+            stat = target.stat()
+            written[file.path] = [stat.st_size, stat.st_mtime_ns, fingerprint]
+        marker = staging / MARKER
+        marker.write_text(MARKER_TEXT, encoding="utf-8")
+        stat = marker.stat()
+        written[MARKER] = [stat.st_size, stat.st_mtime_ns, digest(MARKER_TEXT.encode())]
         _swap_in(staging, output_dir)
     except OSError as error:
         shutil.rmtree(staging, ignore_errors=True)
         raise OutputError(f"could not write {output_dir}: {error}") from None
-    return len(files)
+    return written
+
+
+def _link_unchanged(current: Path, target: Path, fingerprint: str, before: list | None) -> bool:
+    """Hard-link ``current`` to ``target`` when it is the file the last build wrote (same
+    size and time as recorded) and the new bytes are the same (same digest)."""
+    if before is None or before[2] != fingerprint:
+        return False
+    try:
+        stat = current.stat()
+        if [stat.st_size, stat.st_mtime_ns] != before[:2]:
+            return False
+        os.link(current, target)
+    except OSError:
+        return False
+    return True
 
 
 def _swap_in(staging: Path, output_dir: Path) -> None:

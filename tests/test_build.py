@@ -388,7 +388,8 @@ def test_concurrent_builds_serialise(make_site: MakeSite) -> None:
     runs = [subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE) for _ in "ab"]
     assert [run.wait(timeout=120) for run in runs] == [0, 0]
     assert len(list((site / "output/goals").iterdir())) == 61
-    assert sorted(p.name for p in site.iterdir()) == [".output.lock", "content", "output"]
+    names = sorted(p.name for p in site.iterdir())
+    assert names == [".output.lock", ".pmsite-cache", "content", "output"]
 
 
 def test_drafts_are_left_out_of_every_output(make_site: MakeSite) -> None:

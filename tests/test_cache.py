@@ -1,0 +1,100 @@
+"""The build cache: no-op builds do nothing, unchanged files keep their times, cached
+Markdown gives the same output as a clean build, and a damaged cache is ignored."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from .conftest import FIXTURES, run_pmsite
+from .sitecheck import tree_bytes
+
+
+@pytest.fixture
+def site(tmp_path: Path) -> Path:
+    target = tmp_path / "basic"
+    shutil.copytree(FIXTURES / "basic", target)
+    return target
+
+
+def mtimes(folder: Path) -> dict[str, int]:
+    return {p.relative_to(folder).as_posix(): p.stat().st_mtime_ns for p in folder.rglob("*.*")}
+
+
+def test_second_build_with_nothing_changed_does_nothing(site: Path) -> None:
+    first = run_pmsite("build", "--site", site)
+    assert first.returncode == 0
+    before, times = tree_bytes(site / "output"), mtimes(site / "output")
+    second = run_pmsite("build", "--site", site)
+    assert second.returncode == 0
+    assert second.stdout.startswith("Nothing changed: ")
+    assert tree_bytes(site / "output") == before
+    assert mtimes(site / "output") == times
+
+
+def test_edit_rebuilds_and_unchanged_files_keep_their_times(site: Path) -> None:
+    assert run_pmsite("build", "--site", site).returncode == 0
+    times = mtimes(site / "output")
+    page = site / "content/reflections/2026-q3.yaml"
+    page.write_text(page.read_text().replace("Q3 review", "Third quarter review"))
+    result = run_pmsite("build", "--site", site)
+    assert result.stdout.startswith("Built ")
+    after = mtimes(site / "output")
+    assert after["reflections/2026-q3/index.html"] != times["reflections/2026-q3/index.html"]
+    assert after["goals/dark-theme/index.html"] == times["goals/dark-theme/index.html"]
+    assert after["assets/style.css"] == times["assets/style.css"]
+    clean = run_pmsite("build", "--site", site, "--no-cache", "--output", site / "clean")
+    assert clean.returncode == 0
+    assert tree_bytes(site / "output") == tree_bytes(site / "clean")
+
+
+def test_changed_or_missing_output_is_rebuilt(site: Path) -> None:
+    assert run_pmsite("build", "--site", site).returncode == 0
+    expected = tree_bytes(site / "output")
+    (site / "output/roadmap/index.html").write_text("scribbled")
+    (site / "output/feed.xml").unlink()
+    assert run_pmsite("build", "--site", site).stdout.startswith("Built ")
+    assert tree_bytes(site / "output") == expected
+
+
+def test_template_edit_with_cached_markdown_equals_a_clean_build(site: Path) -> None:
+    assert run_pmsite("build", "--site", site).returncode == 0
+    assert (site / ".pmsite-cache/markdown.json").stat().st_size > 1000
+    (site / "templates").mkdir()
+    (site / "templates/goal.html").write_text(
+        '{% extends "!default/goal.html" %}{% block head %}<meta name="x" content="y">'
+        "{% endblock %}\n"
+    )
+    assert run_pmsite("build", "--site", site).stdout.startswith("Built ")
+    assert (
+        run_pmsite("build", "--site", site, "--no-cache", "--output", site / "clean").returncode
+        == 0
+    )
+    assert tree_bytes(site / "output") == tree_bytes(site / "clean")
+
+
+def test_damaged_cache_is_ignored(site: Path) -> None:
+    assert run_pmsite("build", "--site", site).returncode == 0
+    for path in (site / ".pmsite-cache").iterdir():
+        path.write_text("{not json")
+    result = run_pmsite("build", "--site", site)
+    assert result.returncode == 0
+    assert result.stdout.startswith("Built ")
+
+
+def test_no_cache_builds_every_time_and_writes_no_cache(tmp_path: Path) -> None:
+    site = tmp_path / "basic"
+    shutil.copytree(FIXTURES / "basic", site)
+    for _ in range(2):
+        result = run_pmsite("build", "--site", site, "--no-cache")
+        assert result.stdout.startswith("Built ")
+    assert not (site / ".pmsite-cache").exists()
+
+
+def test_options_are_part_of_what_was_built(site: Path) -> None:
+    assert run_pmsite("build", "--site", site).returncode == 0
+    drafts = run_pmsite("build", "--site", site, "--drafts")
+    assert drafts.stdout.startswith("Built ")
+    assert (site / "output/goals/secret-project/index.html").is_file()
