@@ -13,6 +13,7 @@ import errno
 import html
 import logging
 import posixpath
+import sys
 import threading
 import time
 import traceback
@@ -142,7 +143,7 @@ class PreviewServer:
         port = self.requested_port
         for attempt in range(PORT_ATTEMPTS):
             try:
-                server = ThreadingHTTPServer((self.host, port), handler)
+                server = _HTTPServer((self.host, port), handler)
             except OSError as error:
                 if error.errno != errno.EADDRINUSE or port == 0 or attempt == PORT_ATTEMPTS - 1:
                     message = f"cannot listen on {self.host}:{port}: {error.strerror}"
@@ -351,6 +352,19 @@ def resolve_request_path(raw: str) -> str | None:
     if decoded.endswith("/") or relative == "":
         relative = f"{relative}/index.html" if relative else "index.html"
     return relative
+
+
+class _HTTPServer(ThreadingHTTPServer):
+    daemon_threads = True
+
+    def handle_error(self, request: object, client_address: tuple) -> None:
+        """A client that goes away mid-response is normal for a browser; anything else
+        is logged (with --debug, with its traceback) and the server carries on."""
+        error = sys.exc_info()[1]
+        if isinstance(error, (ConnectionError, TimeoutError)):
+            return
+        log.warning("request from %s failed: %s", client_address[0], error)
+        log.debug("%s", traceback.format_exc())
 
 
 def _make_handler(server: PreviewServer) -> type[BaseHTTPRequestHandler]:

@@ -15,6 +15,8 @@ from pmsite.build import load_site
 from pmsite.errors import ContentErrors
 from pmsite.model import Site
 
+from .browser import chromium, page  # noqa: F401  (fixtures: one browser per session)
+
 ROOT = Path(__file__).resolve().parent.parent
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
 DEFAULT_SITE_YAML = "title: Test Site\nbase_url: https://example.org/p/\n"

@@ -10,7 +10,6 @@ import pytest
 
 from pmsite.serve import PreviewServer
 
-from .browser import chromium, page  # noqa: F401  (fixtures)
 from .test_serve import replace, site  # noqa: F401  (fixture)
 
 
@@ -25,7 +24,7 @@ def server(site: Path) -> Iterator[PreviewServer]:  # noqa: F811
 def test_page_reloads_itself_after_an_edit(
     server: PreviewServer,
     site: Path,  # noqa: F811
-    page: Any,  # noqa: F811
+    page: Any,
 ) -> None:
     errors: list[str] = []
     page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
@@ -41,7 +40,7 @@ def test_page_reloads_itself_after_an_edit(
 def test_error_overlay_appears_and_disappears(
     server: PreviewServer,
     site: Path,  # noqa: F811
-    page: Any,  # noqa: F811
+    page: Any,
 ) -> None:
     page.goto(server.url)
     goal = site / "content/goals/sso.yaml"
@@ -58,7 +57,7 @@ def test_error_overlay_appears_and_disappears(
 def test_css_change_applies_without_reload(
     server: PreviewServer,
     site: Path,  # noqa: F811
-    page: Any,  # noqa: F811
+    page: Any,
 ) -> None:
     page.goto(server.url)
     page.evaluate("window.loadedOnce = true")

@@ -15,7 +15,6 @@ from typing import Any
 
 import pytest
 
-from .browser import chromium  # noqa: F401  (fixture)
 from .conftest import FIXTURES, ROOT, run_pmsite
 
 ARTIFACTS = ROOT / "test-artifacts" / "screenshots"
@@ -102,7 +101,7 @@ class PageProblems:
             self.problems.append(f"HTTP {response.status}: {response.url}")
 
 
-def check_page(chromium: Any, url: str, color_scheme: str = "light") -> None:  # noqa: F811
+def check_page(chromium: Any, url: str, color_scheme: str = "light") -> None:
     from axe_playwright_python.sync_playwright import Axe
 
     context = chromium.new_context(color_scheme=color_scheme)
@@ -121,16 +120,16 @@ def check_page(chromium: Any, url: str, color_scheme: str = "light") -> None:  #
 
 
 @pytest.mark.parametrize("path", FIXTURE_PAGES)
-def test_fixture_pages(chromium: Any, fixture_url: str, path: str) -> None:  # noqa: F811
+def test_fixture_pages(chromium: Any, fixture_url: str, path: str) -> None:
     check_page(chromium, fixture_url + path)
 
 
 @pytest.mark.parametrize("path", ["", "roadmap/", "goals/offline-mode/", "releases/1.10.0/"])
-def test_fixture_pages_in_dark_mode(chromium: Any, fixture_url: str, path: str) -> None:  # noqa: F811
+def test_fixture_pages_in_dark_mode(chromium: Any, fixture_url: str, path: str) -> None:
     check_page(chromium, fixture_url + path, color_scheme="dark")
 
 
-def test_example_site_pages(chromium: Any, example_url: str) -> None:  # noqa: F811
+def test_example_site_pages(chromium: Any, example_url: str) -> None:
     context = chromium.new_context()
     page = context.new_page()
     page.goto(example_url, wait_until="networkidle")
@@ -146,7 +145,7 @@ def test_example_site_pages(chromium: Any, example_url: str) -> None:  # noqa: F
         check_page(chromium, url)
 
 
-def test_board_lanes(chromium: Any, fixture_url: str) -> None:  # noqa: F811
+def test_board_lanes(chromium: Any, fixture_url: str) -> None:
     page = chromium.new_page()
     page.goto(fixture_url + "roadmap/")
     lanes = {
@@ -161,7 +160,7 @@ def test_board_lanes(chromium: Any, fixture_url: str) -> None:  # noqa: F811
     page.close()
 
 
-def test_charts_render_with_a_size(chromium: Any, fixture_url: str) -> None:  # noqa: F811
+def test_charts_render_with_a_size(chromium: Any, fixture_url: str) -> None:
     page = chromium.new_page()
     for path, selector in [
         ("goals/offline-mode/", "svg.chart-line-chart"),
@@ -176,7 +175,7 @@ def test_charts_render_with_a_size(chromium: Any, fixture_url: str) -> None:  # 
 
 
 def test_search_finds_a_release_by_a_word_from_its_notes(
-    chromium: Any,  # noqa: F811
+    chromium: Any,
     fixture_url: str,
 ) -> None:
     page = chromium.new_page()
@@ -191,7 +190,7 @@ def test_search_finds_a_release_by_a_word_from_its_notes(
 
 
 def test_search_page_lists_everything_without_javascript(
-    chromium: Any,  # noqa: F811
+    chromium: Any,
     fixture_url: str,
 ) -> None:
     context = chromium.new_context(java_script_enabled=False)
@@ -205,7 +204,7 @@ def test_search_page_lists_everything_without_javascript(
 
 
 @pytest.mark.parametrize("width", [375, 1280])
-def test_screenshots(chromium: Any, fixture_url: str, width: int) -> None:  # noqa: F811
+def test_screenshots(chromium: Any, fixture_url: str, width: int) -> None:
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     context = chromium.new_context(viewport={"width": width, "height": 900})
     page = context.new_page()
