@@ -1,3 +1,3 @@
 """pmsite: a static site generator for product teams' goals, releases and reflections."""
 
-__version__ = "0.1.0"
+__version__ = "0.5.0"
