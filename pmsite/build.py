@@ -10,15 +10,18 @@ import contextlib
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from .cache import Manifest, input_stamps, manifest_path, output_unchanged
-from .content import ContentTree
-from .errors import ContentError, ErrorList
+from .errors import ContentError
 from .gitinfo import git_state
-from .model import Site
-from .render import builtin_theme_dir
-from .session import BuildSession
+from .theme import builtin_theme_dir
 from .write import check_output_dir, write_output
+
+if TYPE_CHECKING:
+    from .content import ContentTree
+    from .errors import ErrorList
+    from .model import Site
 
 
 @dataclass
@@ -35,6 +38,8 @@ def load_site(
     site_dir: Path, base_url: str | None = None, drafts: bool = False
 ) -> tuple[Site, ContentTree, ErrorList]:
     """Read, check, link and convert the content; raises ContentErrors listing every problem."""
+    from .session import BuildSession
+
     return BuildSession(site_dir, base_url, drafts).load()
 
 
@@ -72,6 +77,8 @@ def build(
         pages = sum(1 for name in previous.outputs if name.endswith(".html"))
         seconds = time.perf_counter() - start
         return BuildResult(output_dir, pages, len(previous.outputs) - 1, seconds, up_to_date=True)
+    from .session import BuildSession  # the stages' libraries load only when needed
+
     session = BuildSession(site_dir, base_url, drafts, audience, use_cache=use_cache)
     outcome = session.build()
     written = write_output(output_dir, outcome.files, previous.outputs if previous else None)

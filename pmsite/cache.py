@@ -14,11 +14,11 @@ Only JSON is read back (never pickle): a cache restored in CI cannot run code.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import os
 from dataclasses import dataclass, field
-from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 
 from . import __version__
@@ -27,7 +27,12 @@ CACHE_DIR = ".pmsite-cache"
 FORMAT = 1
 
 
-def _versions() -> str:
+@functools.cache
+def versions() -> str:
+    """What the cache's contents depend on besides the site (looked up once, lazily:
+    importlib.metadata is slow to import, and a no-op build should stay quick)."""
+    from importlib.metadata import PackageNotFoundError, version
+
     found = [f"pmsite {__version__}", f"format {FORMAT}"]
     for package in ("markdown", "pygments", "nh3", "jinja2"):
         try:
@@ -35,9 +40,6 @@ def _versions() -> str:
         except PackageNotFoundError:
             found.append(f"{package} ?")
     return ", ".join(found)
-
-
-VERSIONS = _versions()
 
 
 def cache_dir(site_dir: Path) -> Path:
@@ -62,7 +64,7 @@ def _write_json(path: Path, data: object) -> None:
 
 def load_markdown(site_dir: Path, unsafe_html: bool) -> dict[tuple[str, bool], str]:
     data = _read_json(cache_dir(site_dir) / "markdown.json")
-    if not isinstance(data, dict) or data.get("key") != [VERSIONS, unsafe_html]:
+    if not isinstance(data, dict) or data.get("key") != [versions(), unsafe_html]:
         return {}
     entries = data.get("entries")
     if not isinstance(entries, list):
@@ -74,7 +76,7 @@ def save_markdown(site_dir: Path, unsafe_html: bool, cache: dict[tuple[str, bool
     entries = [[source, inline, html] for (source, inline), html in cache.items()]
     _write_json(
         cache_dir(site_dir) / "markdown.json",
-        {"key": [VERSIONS, unsafe_html], "entries": entries},
+        {"key": [versions(), unsafe_html], "entries": entries},
     )
 
 
@@ -109,12 +111,12 @@ class Manifest:
     @classmethod
     def load(cls, path: Path) -> Manifest | None:
         data = _read_json(path)
-        if not isinstance(data, dict) or data.get("versions") != VERSIONS:
+        if not isinstance(data, dict) or data.get("versions") != versions():
             return None
         return cls(data.get("settings", ""), data.get("inputs", {}), data.get("outputs", {}))
 
     def save(self, path: Path) -> None:
-        data = {"versions": VERSIONS, "settings": self.settings}
+        data = {"versions": versions(), "settings": self.settings}
         _write_json(path, {**data, "inputs": self.inputs, "outputs": self.outputs})
 
 

@@ -18,8 +18,9 @@ import jinja2
 
 from . import __version__, charts
 from .deps import TrackingEnvironment
-from .errors import ContentError, ContentErrors, PmsiteError, display_path
+from .errors import ContentError, ContentErrors, display_path
 from .model import CHANGE_CATEGORIES, Item, Site, Tag
+from .theme import builtin_theme_dir
 from .urls import absolute_url, output_path, relative_url
 
 BUILTIN_PREFIX = "!default"
@@ -34,16 +35,6 @@ class RenderedPage:
     path: str
     content: bytes
     source: str
-
-
-def builtin_theme_dir() -> Path:
-    """The default theme: pmsite/templates/ when installed from a wheel, the repository's
-    top-level templates/ when running from a checkout (or an editable install)."""
-    package_dir = Path(__file__).resolve().parent
-    for candidate in (package_dir / "templates", package_dir.parent / "templates"):
-        if (candidate / "base.html").is_file():
-            return candidate
-    raise PmsiteError(f"pmsite's built-in templates are missing from {package_dir}")
 
 
 def make_environment(site_dir: Path) -> jinja2.Environment:

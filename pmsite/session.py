@@ -334,6 +334,16 @@ class BuildSession:
         if self._changed_templates:
             self._notes = {}
         render = item_notes_html(renderer, NOTES_TEMPLATE)
+        stale = [
+            release
+            for release in changes.site.released_releases
+            if self._notes.get(release.key, (None,))[0] != changes.fingerprints[release.key]
+        ]
+        job = (renderer, stale)
+        results = fork_map(_render_notes, job, range(len(stale)), PARALLEL_MIN_PAGES)
+        for release, (html, deps, errors) in zip(stale, results, strict=True):
+            self._notes[release.key] = (changes.fingerprints[release.key], html, deps)
+            renderer.errors.extend(e for e in errors if e not in renderer.errors)
 
         def notes_html(release: Release) -> str:
             fingerprint = changes.fingerprints[release.key]
@@ -447,6 +457,19 @@ def _render_page(job: RenderJob, index: int) -> tuple[Rendered | None, list[Cont
         return None, errors
     file = OutputFile(rendered.path, rendered.source, content=rendered.content)
     return Rendered.of(file, page.template, deps, closures[page.template]), errors
+
+
+def _render_notes(
+    job: tuple[Renderer, list[Release]], index: int
+) -> tuple[str, frozenset[Dependency], list[ContentError]]:
+    """One release's notes for the feeds, what they read, and any template errors
+    (which a worker process's renderer collects, so they travel back with the notes)."""
+    renderer, releases = job
+    release = releases[index]
+    errors_before = len(renderer.errors)
+    with recording() as deps:
+        html = renderer.render(NOTES_TEMPLATE, release.url, release=release) or ""
+    return html, frozenset(deps), renderer.errors[errors_before:]
 
 
 def _reads(items: Iterable[Item], attributes: tuple[str, ...]) -> list[Dependency]:

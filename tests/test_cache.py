@@ -12,10 +12,14 @@ from .conftest import FIXTURES, run_pmsite
 from .sitecheck import tree_bytes
 
 
+# What a local build of the fixture itself may leave there (git-ignored).
+LOCAL_FILES = shutil.ignore_patterns(".pmsite-cache", ".output.*", "output")
+
+
 @pytest.fixture
 def site(tmp_path: Path) -> Path:
     target = tmp_path / "basic"
-    shutil.copytree(FIXTURES / "basic", target)
+    shutil.copytree(FIXTURES / "basic", target, ignore=LOCAL_FILES)
     return target
 
 
@@ -86,7 +90,7 @@ def test_damaged_cache_is_ignored(site: Path) -> None:
 
 def test_no_cache_builds_every_time_and_writes_no_cache(tmp_path: Path) -> None:
     site = tmp_path / "basic"
-    shutil.copytree(FIXTURES / "basic", site)
+    shutil.copytree(FIXTURES / "basic", site, ignore=LOCAL_FILES)
     for _ in range(2):
         result = run_pmsite("build", "--site", site, "--no-cache")
         assert result.stdout.startswith("Built ")
