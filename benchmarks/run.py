@@ -16,11 +16,13 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+import html
 import importlib.metadata
 import importlib.util
 import itertools
 import os
 import platform
+import re
 import shutil
 import socket
 import statistics
@@ -460,23 +462,40 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
-def fetch(url: str) -> str | None:
+def fetch(url: str) -> tuple[int, str] | None:
+    """(HTTP status, body), or None while nothing answers."""
     try:
         with urllib.request.urlopen(url, timeout=2) as response:
-            return response.read().decode("utf-8", "replace")
+            return response.status, response.read().decode("utf-8", "replace")
+    except urllib.error.HTTPError as error:
+        return error.code, error.read().decode("utf-8", "replace")
     except (urllib.error.URLError, OSError):
         return None
 
 
-def wait_for_text(url: str, text: str, timeout: float, server: subprocess.Popen) -> bool:
-    """Poll ``url`` every 5 ms until its body contains ``text``."""
+def wait_for_text(
+    url: str, text: str, timeout: float, server: subprocess.Popen, stop_on_error: bool = False
+) -> str | None:
+    """Poll ``url`` every 5 ms until its body contains ``text``; None, or what went wrong.
+
+    ``stop_on_error`` gives up on the first 5xx answer (a failed build under serve).
+    """
     deadline = time.perf_counter() + timeout
     while time.perf_counter() < deadline and server.poll() is None:
-        body = fetch(url)
-        if body is not None and text in body:
-            return True
+        answer = fetch(url)
+        if answer is not None and text in answer[1]:
+            return None
+        if answer is not None and answer[0] >= 500 and stop_on_error:
+            return f"HTTP {answer[0]}: {plain_text(answer[1])[:300]}"
         time.sleep(SERVE_POLL)
-    return False
+    if server.poll() is not None:
+        return f"the server exited with {server.returncode}"
+    return f"not served within {timeout:.0f} s"
+
+
+def plain_text(markup: str) -> str:
+    markup = re.sub(r"<(script|style)\b.*?</\1>", " ", markup, flags=re.DOTALL | re.IGNORECASE)
+    return " ".join(html.unescape(re.sub(r"<[^>]+>", " ", markup)).split())
 
 
 def measure_serve(bench: Bench) -> None:
@@ -511,16 +530,18 @@ def serve_edits(
     url: str,
     timing: Timing,
 ) -> None:
-    if not wait_for_text(url, bench.release.title, SERVE_START_TIMEOUT, server):
-        timing.note = "error (the release page was never served)"
+    problem = wait_for_text(url, bench.release.title, SERVE_START_TIMEOUT, server, True)
+    if problem:
+        timing.note = f"error (first build under serve: {problem})"
         return
     for index in range(bench.repeat):
         time.sleep(0.5)  # let the watcher settle after the previous rebuild
         marker = f"serve-{index}-{time.monotonic_ns()}"
         start = time.perf_counter()
         path.write_text(edit_marker(original, marker), encoding="utf-8")
-        if not wait_for_text(url, marker, SERVE_TIMEOUT, server):
-            timing.note = f"error (edit not served within {SERVE_TIMEOUT:.0f} s)"
+        problem = wait_for_text(url, marker, SERVE_TIMEOUT, server)
+        if problem:
+            timing.note = f"error (edit {index + 1}: {problem})"
             return
         timing.seconds.append(time.perf_counter() - start)
 

@@ -35,7 +35,7 @@ from .write import OutputFile
 log = logging.getLogger("pmsite.serve")
 
 EVENTS_PATH = "/__pmsite/events"
-DEBOUNCE_SECONDS = 0.05  # quiet time that ends a burst of file events
+DEBOUNCE_SECONDS = 0.025  # quiet time that ends a burst of file events
 MAX_WAIT_SECONDS = 0.5  # a steady stream of events still rebuilds this often
 PORT_ATTEMPTS = 20
 CONTENT_TYPES = {
