@@ -11,7 +11,6 @@ import pytest
 from .conftest import FIXTURES, run_pmsite
 from .sitecheck import tree_bytes
 
-
 # What a local build of the fixture itself may leave there (git-ignored).
 LOCAL_FILES = shutil.ignore_patterns(".pmsite-cache", ".output.*", "output")
 
