@@ -88,6 +88,8 @@ def _syntax_error(error: yaml.MarkedYAMLError, text: str, first_line: int) -> Ya
     mark = error.problem_mark or error.context_mark
     line = mark.line + first_line if mark is not None else None
     problem = error.problem or "invalid YAML"
+    if "nesting depth" in problem:  # newer libyaml stops deep nesting itself
+        return YamlError(line, f"YAML nested deeper than {MAX_DEPTH} levels")
     detail = f"YAML syntax error: {problem}"
     if error.context:
         detail += f" ({error.context})"
