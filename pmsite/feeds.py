@@ -23,11 +23,6 @@ SEARCH_TEXT_LIMIT = 1000  # characters of text per item in search.json
 _EPOCH = dt.date(1970, 1, 1)
 
 
-def feed_releases(site: Site) -> list[Release]:
-    """Released releases, newest first (planned ones are not news yet)."""
-    return site.released_releases
-
-
 def _timestamp(day: dt.date | None) -> str:
     return f"{(day or _EPOCH).isoformat()}T00:00:00Z"
 
@@ -112,7 +107,7 @@ def release_entries(site: Site, notes_html: NotesHtml) -> list[Entry]:
             tags=tuple(tag.name for tag in release.tags),
             urn=f"urn:pmsite:{site.config.title}:release:{release.version_text}",
         )
-        for release in feed_releases(site)
+        for release in site.released_releases  # planned ones are not news yet
     ]
 
 

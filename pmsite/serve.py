@@ -28,7 +28,7 @@ from watchdog.events import FileSystemEvent, FileSystemEventHandler
 from watchdog.observers import Observer
 
 from .content import is_ignored_name
-from .errors import ContentErrors, PmsiteError
+from .errors import ContentErrors, PmsiteError, display_path
 from .session import BuildSession
 from .write import OutputFile
 
@@ -202,7 +202,7 @@ class PreviewServer:
             paths, self._pending = self._pending, set()
         if self._session is not None:
             self._session.forget(paths)
-        return sorted(display(path, self.site_dir) for path in paths)
+        return sorted(display_path(path, self.site_dir) for path in paths)
 
     def _rebuild(self, changed: list[str]) -> None:
         assert self._session is not None
@@ -260,13 +260,6 @@ class PreviewServer:
     @property
     def stopping(self) -> bool:
         return self._stopping.is_set()
-
-
-def display(path: Path, root: Path) -> str:
-    try:
-        return path.relative_to(root).as_posix()
-    except ValueError:
-        return path.as_posix()
 
 
 def _summarise(changed: list[str]) -> str:
