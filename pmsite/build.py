@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from .cache import Manifest, input_stamps, manifest_path, output_unchanged
+from .cache import Manifest, folder_stamps, inputs_digest, manifest_path, output_unchanged
 from .errors import ContentError
 from .gitinfo import git_state
 from .theme import builtin_theme_dir
@@ -64,7 +64,7 @@ def build(
     # Taken before anything is read, so a file changed during the build is seen next
     # time; pmsite's own code counts too (an upgrade or a local change rebuilds).
     package = Path(__file__).resolve().parent
-    inputs = input_stamps(
+    inputs = inputs_digest(
         [site_dir / "content", site_dir / "templates", builtin_theme_dir(), package]
     )
     previous = Manifest.load(manifest_file) if use_cache else None
@@ -72,7 +72,7 @@ def build(
         previous is not None
         and previous.settings == settings
         and previous.inputs == inputs
-        and output_unchanged(output_dir, previous.outputs)
+        and output_unchanged(output_dir, previous.outputs, previous.folders)
     ):
         pages = sum(1 for name in previous.outputs if name.endswith(".html"))
         seconds = time.perf_counter() - start
@@ -85,6 +85,7 @@ def build(
     if use_cache:
         session.save_cache()
         with contextlib.suppress(OSError):
-            Manifest(settings, inputs, written).save(manifest_file)
+            folders = folder_stamps(output_dir, written)
+            Manifest(settings, inputs, written, folders).save(manifest_file)
     seconds = time.perf_counter() - start
     return BuildResult(output_dir, outcome.pages, len(outcome.files), seconds, outcome.warnings)

@@ -12,15 +12,12 @@ import signal
 import sys
 import time
 import traceback
-import webbrowser
 from collections.abc import Sequence
 from pathlib import Path
 
-from . import __version__
+from . import AUDIENCES, __version__
 from .build import build, load_site
-from .config import base_url_problem
 from .errors import ContentError, PmsiteError, UsageError
-from .model import AUDIENCES
 
 Parser = argparse.ArgumentParser
 
@@ -169,8 +166,11 @@ def _print_warnings(warnings: Sequence[ContentError]) -> None:
 
 
 def _cmd_build(args: argparse.Namespace) -> int:
-    if args.base_url is not None and (problem := base_url_problem(args.base_url)):
-        raise UsageError(f"--base-url: {problem}")
+    if args.base_url is not None:
+        from .config import base_url_problem  # loads the model, which a no-op build skips
+
+        if problem := base_url_problem(args.base_url):
+            raise UsageError(f"--base-url: {problem}")
     result = build(
         args.site,
         args.output,
@@ -202,6 +202,8 @@ def _cmd_serve(args: argparse.Namespace) -> int:
         server.start()
         print(f"Serving {_shown_path(args.site)} at {server.url} (Ctrl-C to stop)", flush=True)
         if args.open:
+            import webbrowser
+
             webbrowser.open(server.url)
         while True:
             time.sleep(0.2)

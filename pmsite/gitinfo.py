@@ -7,8 +7,10 @@ import datetime as dt
 import subprocess
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from .model import Site
+if TYPE_CHECKING:
+    from .model import Site
 
 
 @dataclass

@@ -14,11 +14,11 @@ import re
 from collections.abc import Callable
 from pathlib import Path
 
+from . import AUDIENCES
 from .content import RawDocument, read_text, text_digest
 from .errors import ErrorList, did_you_mean, display_path, quoted
 from .fields import FieldReader, describe
 from .model import (
-    AUDIENCES,
     CHANGE_CATEGORIES,
     DIRECTIONS,
     GOAL_STATUSES,

@@ -23,7 +23,6 @@ DIRECTIONS = ("up", "down")
 # Keep a Changelog order: the order the release page shows them in.
 CHANGE_CATEGORIES = ("added", "changed", "deprecated", "removed", "fixed", "security")
 REFLECTION_SECTIONS = ("wins", "setbacks", "learnings", "next")
-AUDIENCES = ("public", "internal")
 
 
 def as_percent(progress: float | None) -> int | None:

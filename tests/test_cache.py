@@ -62,6 +62,36 @@ def test_changed_or_missing_output_is_rebuilt(site: Path) -> None:
     assert tree_bytes(site / "output") == expected
 
 
+TAMPERING = {
+    "file added to a page folder": lambda out: (out / "goals/dark-theme/notes.txt").write_text("x"),
+    "folder added": lambda out: (out / "extra").mkdir(),
+    "file renamed": lambda out: (out / "feed.json").rename(out / "feed2.json"),
+    "page folder removed": lambda out: shutil.rmtree(out / "metrics"),
+    "file replaced with same size": lambda out: (out / "feed.xml").write_bytes(
+        b"x" * (out / "feed.xml").stat().st_size
+    ),
+}
+
+
+@pytest.mark.parametrize("tamper", TAMPERING.values(), ids=TAMPERING.keys())
+def test_any_change_to_the_output_is_noticed(site: Path, tamper) -> None:
+    assert run_pmsite("build", "--site", site).returncode == 0
+    expected = tree_bytes(site / "output")
+    tamper(site / "output")
+    assert run_pmsite("build", "--site", site).stdout.startswith("Built ")
+    assert tree_bytes(site / "output") == expected
+
+
+def test_a_new_content_file_is_noticed(site: Path) -> None:
+    assert run_pmsite("build", "--site", site).returncode == 0
+    (site / "content/goals/extra-goal.yaml").write_text(
+        "title: Extra goal\nstatus: planned\nhorizon: later\n"
+    )
+    result = run_pmsite("build", "--site", site)
+    assert result.stdout.startswith("Built "), result.stderr
+    assert (site / "output/goals/extra-goal/index.html").is_file()
+
+
 def test_template_edit_with_cached_markdown_equals_a_clean_build(site: Path) -> None:
     assert run_pmsite("build", "--site", site).returncode == 0
     assert (site / ".pmsite-cache/markdown.json").stat().st_size > 1000
