@@ -44,6 +44,18 @@ _ALLOWED_ATTRIBUTES = {
 _STASHED = re.compile(f"{markdown.util.STX}[^{markdown.util.ETX}]*{markdown.util.ETX}")
 _HEADING_TAGS = {"h1", "h2", "h3", "h4", "h5", "h6"}
 _PARAGRAPH = re.compile(r"^<p>(.*)</p>$", re.DOTALL)
+
+# A one-line text made only of words, common punctuation, **strong** and `code`: the
+# shape of most release notes. Python-Markdown's output for it is known exactly, so it is
+# written directly (the property tests in test_markup compare the two); anything else,
+# or a line that could start a list, goes through Python-Markdown.
+_WORDS = r"(?:[^\W_]|[ .,;:?!()'\"/%+=-])"
+_SIMPLE_TEXT = re.compile(
+    rf"(?!\d+[.)]|[-+] )(?=[^\W_]|[(\"']|\*\*[^\W_(\"']|`[^` ])"  # how it may start
+    rf"(?:{_WORDS}|\*\*(?! )(?:{_WORDS})+?(?<! )\*\*(?![^\W_])"  # words, **strong**
+    r"|(?<!`)`[^`\s<>&\\](?:[^`\s<>&\\]| )*(?<! )`(?!`))*"  # `code`
+)
+_SIMPLE_PART = re.compile(r"\*\*(.+?)\*\*|`([^`]+)`")
 CODE_CSS_CLASS = "highlight"
 
 
@@ -134,6 +146,13 @@ class MarkupRenderer:
 
     def to_html(self, source: str, inline: bool = False) -> str:
         """HTML for ``source``; ``inline`` drops the paragraph around a one-line note."""
+        simple = _simple_html(source)
+        if simple is not None:
+            return simple if inline else f"<p>{simple}</p>"
+        return self.markdown_html(source, inline)
+
+    def markdown_html(self, source: str, inline: bool = False) -> str:
+        """``to_html`` always through Python-Markdown (and nh3), without the fast path."""
         self._md.reset()
         html = self._md.convert(source)
         if not self.unsafe_html:
@@ -177,6 +196,18 @@ class MarkupRenderer:
         """Drop cached HTML that the last build did not use (keeps long sessions small)."""
         self._cache = {key: self._cache[key] for key in self._used}
         self._used = set()
+
+
+def _simple_html(source: str) -> str | None:
+    """The HTML of a one-line note in the simple shape above, or None for anything else."""
+    if _SIMPLE_TEXT.fullmatch(source) is None:
+        return None
+    return _SIMPLE_PART.sub(_simple_part, source)
+
+
+def _simple_part(match: re.Match[str]) -> str:
+    strong, code = match.groups()
+    return f"<strong>{strong}</strong>" if code is None else f"<code>{code}</code>"
 
 
 PARALLEL_MIN_TEXTS = 300  # fewer texts convert faster than a pool of processes starts

@@ -1,0 +1,75 @@
+"""The fast path for one-line notes must give exactly what Python-Markdown and nh3 give:
+checked on generated notes in the simple shape and on strings full of Markdown syntax."""
+
+from __future__ import annotations
+
+import pytest
+from hypothesis import HealthCheck, example, given, settings
+from hypothesis import strategies as st
+
+from pmsite.markup import MarkupRenderer, _simple_html
+
+RENDERERS = {"safe": MarkupRenderer(), "unsafe_html": MarkupRenderer(unsafe_html=True)}
+
+WORD = st.text(st.sampled_from("abcXYZ019éßж"), min_size=1, max_size=6)
+PUNCTUATION = st.sampled_from(list(" .,;:?!()'\"/%+=-"))
+PIECE = st.one_of(
+    WORD,
+    PUNCTUATION,
+    WORD.map(lambda w: f"**{w}**"),
+    WORD.map(lambda w: f"**{w}:**"),
+    st.text(st.sampled_from("ab_*[]#.=() "), min_size=1, max_size=6).map(lambda c: f"`{c}`"),
+)
+SIMPLE_SHAPED = st.lists(PIECE, min_size=1, max_size=12).map("".join)
+# Every character that means something to Markdown, and a few that mean something to HTML.
+HOSTILE = st.text(st.sampled_from(list("aZ9 *_`[]()!#<>&\\-+.:|~=\"'1\u00a0é\t")), max_size=16)
+
+
+def check_same(source: str) -> bool:
+    fast = _simple_html(source)
+    if fast is None:
+        return False
+    for name, renderer in RENDERERS.items():
+        for inline in (True, False):
+            expected = renderer.markdown_html(source, inline)
+            got = fast if inline else f"<p>{fast}</p>"
+            assert got == expected, (name, inline, source)
+    return True
+
+
+@settings(max_examples=1500, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(SIMPLE_SHAPED)
+@example("**Widgets:** Tag next conflict link change chart metric.")
+@example("Checks a notebook report offline survey (`metric`).")
+@example("1. not a list here")
+@example("- not a list here")
+def test_simple_shaped_notes_match_python_markdown(source: str) -> None:
+    check_same(source)
+
+
+@settings(max_examples=3000, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(HOSTILE)
+def test_markdown_syntax_never_takes_the_fast_path_wrongly(source: str) -> None:
+    check_same(source)
+
+
+@pytest.mark.parametrize(
+    "source",
+    [
+        "Plain words, a (parenthesis) and 50% more.",
+        "**Editor:** saves `drafts` every 5 s.",
+        "Déjà vu: ünïcode wörds.",
+        "\"Quoted\" and 'single' quotes.",
+    ],
+)
+def test_typical_notes_take_the_fast_path(source: str) -> None:
+    assert check_same(source)
+
+
+@pytest.mark.parametrize(
+    "source",
+    ["1. a list", "- a list", "+ a list", "# a heading", "a *em* b", "a_b_c", "<b>x</b>", "a & b",
+     "[link](x)", "a  \nb", " indented", "**bold **", "`code `", "a\\*b"],
+)  # fmt: skip
+def test_markdown_syntax_goes_through_python_markdown(source: str) -> None:
+    assert _simple_html(source) is None
