@@ -40,7 +40,7 @@ def load_site(
     """Read, check, link and convert the content; raises ContentErrors listing every problem."""
     from .session import BuildSession
 
-    return BuildSession(site_dir, base_url, drafts).load()
+    return BuildSession(site_dir, base_url, drafts, track=False).load()
 
 
 def build(
@@ -79,7 +79,7 @@ def build(
         return BuildResult(output_dir, pages, len(previous.outputs) - 1, seconds, up_to_date=True)
     from .session import BuildSession  # the stages' libraries load only when needed
 
-    session = BuildSession(site_dir, base_url, drafts, audience, use_cache=use_cache)
+    session = BuildSession(site_dir, base_url, drafts, audience, use_cache=use_cache, track=False)
     outcome = session.build()
     written = write_output(output_dir, outcome.files, previous.outputs if previous else None)
     if use_cache:

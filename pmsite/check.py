@@ -46,7 +46,7 @@ def run_check(
     """All findings for the site, errors first; warnings become errors when ``strict``."""
     today = today or check_today()
     try:
-        outcome = BuildSession(site_dir, audience=audience).build()
+        outcome = BuildSession(site_dir, audience=audience, track=False).build()
     except ContentErrors as error:
         return [Finding(e.path, e.line, "error", e.message) for e in error.errors]
     findings = [Finding(w.path, w.line, "warning", w.message) for w in outcome.warnings]

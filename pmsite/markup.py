@@ -84,7 +84,10 @@ def _cached_lexer_by_name(name: str, **options: object) -> Lexer:
     """get_lexer_by_name with the lexer reused per (language, options): looking lexers up
     is a large share of highlighting small code blocks. Lexers keep no state between
     uses, so sharing them is safe."""
-    return _lexer(name, tuple(sorted(options.items())))
+    try:
+        return _lexer(name, tuple(sorted(options.items())))
+    except TypeError:  # an option that cannot be a cache key (a list): not cached
+        return get_lexer_by_name(name, **options)
 
 
 # codehilite looks lexers up through its module's global; route that through the cache.
@@ -117,6 +120,29 @@ class _Headings(Treeprocessor):
             el.set("id", anchor)
 
 
+# What must appear in a text for each of Python-Markdown's inline patterns to match
+# anything ("  \n" also after tabs are expanded and line ends normalised). Patterns
+# that cannot match are left out of a conversion: inline patterns are tried on every
+# piece of text, and are most of Python-Markdown's time. Unknown patterns always run.
+_PATTERN_TRIGGERS = {
+    "backtick": ("`",),
+    "escape": ("\\",),
+    "footnote": ("[^",),
+    "reference": ("[",),
+    "link": ("[",),
+    "image_link": ("![",),
+    "image_reference": ("![",),
+    "short_reference": ("[",),
+    "short_image_ref": ("![",),
+    "autolink": ("<",),
+    "automail": ("<",),
+    "html": ("<",),
+    "linebreak": ("  \n", "\t", "\r"),
+    "entity": ("&",),
+    "em_strong": ("*", "_"),
+}
+
+
 class MarkupRenderer:
     """Converts content Markdown to safe HTML with one reused Markdown instance."""
 
@@ -143,6 +169,32 @@ class MarkupRenderer:
             # Raw HTML blocks and inline tags are then escaped and shown as text.
             self._md.preprocessors.deregister("html_block")
             self._md.inlinePatterns.deregister("html")
+        self._inline = self._md.treeprocessors["inline"]
+        registry = self._md.inlinePatterns
+        names = {
+            registry.get_index_for_name(name): name
+            for name in _PATTERN_TRIGGERS
+            if name in registry
+        }
+        self._patterns = [(pattern, names.get(i, "")) for i, pattern in enumerate(registry)]
+        self._pattern_lists: dict[tuple[bool, ...], list] = {}
+        self._pick_patterns = True  # False: every pattern runs (the tests' reference)
+
+    def _inline_patterns(self, source: str) -> list:
+        """The inline patterns that can match something in ``source``, in their order (a
+        plain list: Python-Markdown indexes it for every piece of text it processes)."""
+        present = tuple(
+            any(trigger in source for trigger in _PATTERN_TRIGGERS.get(name, ("",)))
+            or not self._pick_patterns
+            for _, name in self._patterns
+        )
+        patterns = self._pattern_lists.get(present)
+        if patterns is None:
+            patterns = [
+                pattern for (pattern, _), kept in zip(self._patterns, present, strict=True) if kept
+            ]
+            self._pattern_lists[present] = patterns
+        return patterns
 
     def to_html(self, source: str, inline: bool = False) -> str:
         """HTML for ``source``; ``inline`` drops the paragraph around a one-line note."""
@@ -154,6 +206,7 @@ class MarkupRenderer:
     def markdown_html(self, source: str, inline: bool = False) -> str:
         """``to_html`` always through Python-Markdown (and nh3), without the fast path."""
         self._md.reset()
+        self._inline.inlinePatterns = self._inline_patterns(source)
         html = self._md.convert(source)
         if not self.unsafe_html:
             html = nh3.clean(

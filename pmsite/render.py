@@ -37,7 +37,9 @@ class RenderedPage:
     source: str
 
 
-def make_environment(site_dir: Path) -> jinja2.Environment:
+def make_environment(site_dir: Path, track: bool = True) -> jinja2.Environment:
+    """The Jinja environment for a site; ``track`` notes what each page reads (for
+    rebuilds that re-render only what changed; a one-off build skips that cost)."""
     builtin = jinja2.FileSystemLoader(builtin_theme_dir())
     # The site's templates/ is searched even before it exists, so that a rebuild
     # notices the first override a writer adds.
@@ -46,7 +48,8 @@ def make_environment(site_dir: Path) -> jinja2.Environment:
         jinja2.FileSystemLoader(site_dir / "templates"),
         builtin,
     ]
-    env = TrackingEnvironment(
+    environment = TrackingEnvironment if track else jinja2.Environment
+    env = environment(
         loader=jinja2.ChoiceLoader(loaders),
         autoescape=jinja2.select_autoescape(["html", "xml"], default_for_string=True),
         undefined=jinja2.StrictUndefined,

@@ -108,8 +108,12 @@ class BuildSession:
         drafts: bool = False,
         audience: str = "public",
         use_cache: bool = False,
+        track: bool = True,
     ) -> None:
         self.site_dir = site_dir.resolve()
+        # Note what each page reads, to re-render only what an edit touches; a session
+        # that builds once (pmsite build, pmsite check) has no next build to help.
+        self.track = track
         self.use_cache = use_cache  # the Markdown cache on disk (see cache.py)
         self.base_url = base_url
         self.drafts = drafts
@@ -221,7 +225,7 @@ class BuildSession:
             self._notes, self._search = {}, {}
             self._settings = settings
             self._env = None
-        env = self._env or make_environment(self.site_dir)
+        env = self._env or make_environment(self.site_dir, self.track)
         digests = _template_digests(env)
         self._changed_templates = {
             name
@@ -229,7 +233,7 @@ class BuildSession:
             if digests.get(name) != self._template_digests.get(name)
         }
         if self._changed_templates or self._env is None:
-            env = make_environment(self.site_dir)  # nothing compiled from old sources
+            env = make_environment(self.site_dir, self.track)  # nothing compiled from old sources
             self._closures = {}
         self._env = env
         self._new_template_digests = digests

@@ -37,6 +37,8 @@ _SEQ_TAG = "tag:yaml.org,2002:seq"
 _MERGE_TAG = "tag:yaml.org,2002:merge"
 # C0 and C1 control characters except tab and newline, and DEL.
 _CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+# The tag libyaml's resolver gives each plain scalar seen (keys and common values).
+_PLAIN_TAGS: dict[str, str] = {}
 
 
 class YamlError(Exception):
@@ -127,9 +129,10 @@ class _Anchored:
 class _Open:
     """A mapping or sequence whose end event has not come yet."""
 
-    value: YamlMap | YamlList
+    value: Any  # a YamlMap or a YamlList
     anchor: str | None
     nodes_before: int
+    is_map: bool
     height: int = 0
     key: str | None = None
     key_line: int = 0
@@ -164,22 +167,24 @@ class _Builder:
 
     def value(self) -> Any:
         stack: list[_Open] = []
+        get_event = self.loader.get_event
         while True:
-            event = self.loader.get_event()
-            if isinstance(event, (yaml.MappingEndEvent, yaml.SequenceEndEvent)):
+            event = get_event()
+            kind = type(event)
+            if kind is yaml.MappingEndEvent or kind is yaml.SequenceEndEvent:
                 done = stack.pop()
                 value, height = done.value, done.height
-                if isinstance(value, YamlList):
+                if not done.is_map:
                     value.item_lines = done.items
                 if done.anchor is not None:
                     nodes = self.nodes - done.nodes_before
                     self.anchors[done.anchor] = _Anchored(value, nodes, height)
-            elif stack and isinstance(stack[-1].value, YamlMap) and stack[-1].key is None:
+            elif stack and stack[-1].is_map and stack[-1].key is None:
                 self.key(stack[-1], event)
                 continue
             else:
-                if stack and isinstance(stack[-1].value, YamlList):
-                    stack[-1].items.append(self.line(event))
+                if stack and not stack[-1].is_map:
+                    stack[-1].items.append(event.start_mark.line + 1 + self.offset)
                 value, height, opened = self.start(event, len(stack))
                 if opened is not None:
                     stack.append(opened)
@@ -187,9 +192,9 @@ class _Builder:
             if not stack:
                 return value
             parent = stack[-1]
-            parent.height = max(parent.height, height + 1)
-            if isinstance(parent.value, YamlMap):
-                assert parent.key is not None
+            if height >= parent.height:
+                parent.height = height + 1
+            if parent.is_map:
                 parent.value[parent.key] = value
                 parent.key = None
             else:
@@ -197,6 +202,8 @@ class _Builder:
 
     def count(self, event: yaml.Event, nodes: int, depth: int) -> None:
         self.nodes += nodes
+        if self.nodes <= MAX_NODES and depth <= MAX_DEPTH:
+            return
         if self.nodes > MAX_NODES:
             raise YamlError(
                 self.line(event),
@@ -207,6 +214,9 @@ class _Builder:
 
     def start(self, event: yaml.Event, depth: int) -> tuple[Any, int, _Open | None]:
         """(value, height, None) for a scalar or alias; (None, 0, open) for a collection."""
+        if type(event) is yaml.ScalarEvent and event.anchor is None:  # the common case
+            self.count(event, 1, depth)
+            return self.scalar(event), 0, None
         if isinstance(event, yaml.AliasEvent):
             anchored = self.anchors.get(event.anchor)
             if anchored is None:
@@ -232,7 +242,7 @@ class _Builder:
         else:  # pragma: no cover - libyaml only gives the events above inside a document
             raise YamlError(line, f"unexpected YAML event {type(event).__name__}")
         collection.line = line
-        opened = _Open(collection, event.anchor, self.nodes - 1)
+        opened = _Open(collection, event.anchor, self.nodes - 1, type(collection) is YamlMap)
         return None, 0, opened
 
     def key(self, parent: _Open, event: yaml.Event) -> None:
@@ -255,16 +265,27 @@ class _Builder:
 
     def resolve(self, event: yaml.ScalarEvent) -> str:
         if event.tag is None or event.tag == "!":
+            if event.implicit == (True, False):  # plain: remembered, keys repeat a lot
+                tag = _PLAIN_TAGS.get(event.value)
+                if tag is None:
+                    tag = self.loader.resolve(yaml.ScalarNode, event.value, event.implicit)
+                    if len(_PLAIN_TAGS) < 10_000:
+                        _PLAIN_TAGS[event.value] = tag
+                return tag
             return self.loader.resolve(yaml.ScalarNode, event.value, event.implicit)
         return event.tag
 
     def scalar(self, event: yaml.ScalarEvent) -> Any:
+        if event.tag is None and not event.implicit[0]:  # quoted, untagged: a string
+            if _CONTROL.search(event.value) is not None:
+                self.check_characters(event)
+            return event.value
         tag = self.resolve(event)
         self.check_resolved(event, tag, _SCALAR_TAGS)
         self.check_characters(event)
         node = yaml.ScalarNode(tag, event.value, event.start_mark, event.end_mark, event.style)
         try:
-            return self.loader.construct_object(node)
+            return self.loader.yaml_constructors[tag](self.loader, node)
         except (yaml.YAMLError, ValueError, OverflowError) as error:
             reason = str(error)
             if "integer string conversion" in reason:

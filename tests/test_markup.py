@@ -107,3 +107,12 @@ def test_heading_anchors_are_unique_and_readable(safe: MarkupRenderer) -> None:
     assert '<h2 id="hi-code">' in html
     assert '<h3 id="hi-code_1">' in html
     assert '<h4 id="café-ünïcode">' in html
+
+
+@pytest.mark.parametrize(
+    "source",
+    ['```python hl_lines="1 2"\nx = 1\ny = 2\n```\n', '    :::python hl_lines="1"\n    x = 1\n'],
+)
+def test_highlighted_lines_in_code_blocks(safe: MarkupRenderer, source: str) -> None:
+    # Lexer options holding a list (hl_lines) once crashed the lexer cache.
+    assert '<span class="hll">' in safe.to_html(source)

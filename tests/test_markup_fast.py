@@ -73,3 +73,31 @@ def test_typical_notes_take_the_fast_path(source: str) -> None:
 )  # fmt: skip
 def test_markdown_syntax_goes_through_python_markdown(source: str) -> None:
     assert _simple_html(source) is None
+
+
+BLOCKS = [
+    "# Heading *one*", "## Heading `two`", "- item *em* and **strong**", "1. first\n2. second",
+    "> quoted [link](https://example.org)", "```python\nx = 1  # `tick`\n```", "    indented code",
+    "| a | b |\n|---|:-:|\n| *1* | [2](x) |", "text with [link](http://x) and `code`",
+    "hard  \nbreak", "tab\there\t\nnext", "windows\r\nline", "note[^1]\n\n[^1]: the *note*",
+    "ref [x][1] and [y]\n\n[1]: http://y\n[y]: http://z", "<http://auto.link> <me@example.org>",
+    "&amp; &copy; &#169; & alone", "![img](x.png) ![ref][1]", "\\*escaped\\* \\` \\[",
+    "__strong__ _em_ snake_case_word", "<b>raw</b> <!-- c -->", "*a **b** c*", "***both***",
+    "plain words only", "`` double `tick` ``", "[^missing]",
+]  # fmt: skip
+DOCUMENT = st.lists(st.one_of(st.sampled_from(BLOCKS), HOSTILE), min_size=1, max_size=6).flatmap(
+    lambda parts: st.sampled_from(["\n", "\n\n"]).map(lambda sep: sep.join(parts))
+)
+
+
+@settings(max_examples=600, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(DOCUMENT)
+def test_leaving_out_patterns_that_cannot_match_changes_nothing(source: str) -> None:
+    for renderer in RENDERERS.values():
+        picked = renderer.markdown_html(source)
+        renderer._pick_patterns = False
+        try:
+            expected = renderer.markdown_html(source)
+        finally:
+            renderer._pick_patterns = True
+        assert picked == expected, source
