@@ -16,7 +16,7 @@ from .cache import Manifest, folder_stamps, inputs_digest, manifest_path, output
 from .errors import ContentError
 from .gitinfo import git_state
 from .theme import builtin_theme_dir
-from .write import check_output_dir, write_output
+from .write import check_output_dir, commit, staged_output
 
 if TYPE_CHECKING:
     from .content import ContentTree
@@ -80,8 +80,13 @@ def build(
     from .session import BuildSession  # the stages' libraries load only when needed
 
     session = BuildSession(site_dir, base_url, drafts, audience, use_cache=use_cache, track=False)
-    outcome = session.build()
-    written = write_output(output_dir, outcome.files, previous.outputs if previous else None)
+    with staged_output(output_dir, previous.outputs if previous else None) as staging:
+        outcome = session.build(staging)  # pages are written as they are rendered
+        written = {
+            file.path: file.written if file.written is not None else staging.write(file)
+            for file in outcome.files
+        }
+        written = commit(staging, written)
     if use_cache:
         session.save_cache()
         with contextlib.suppress(OSError):

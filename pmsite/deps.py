@@ -105,12 +105,15 @@ def model_objects(site: Site) -> dict[Key, Item | Tag]:
 
 def fingerprints(site: Site) -> dict[Key, Hashable]:
     """Every item's and tag's fingerprint: its source digest plus its links."""
-    found: dict[Key, Hashable] = {}
-    for item in site.items():
-        found[item.key] = (item.digest, item.draft, _links(item))
+    found: dict[Key, Hashable] = {item.key: fingerprint(item) for item in site.items()}
     for tag in site.tags:
         found[tag.key] = (tag.name, tuple(item.key for item in tag.items))
     return found
+
+
+def fingerprint(item: Item) -> Hashable:
+    """An item's source digest plus its links: equal fingerprints, equal attributes."""
+    return (item.digest, item.draft, _links(item))
 
 
 def _links(item: Item) -> tuple:

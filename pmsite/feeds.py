@@ -274,6 +274,11 @@ def search_entry(item: Item) -> dict:
     }
 
 
-def search_index(entries: list[dict]) -> str:
+def search_line(item: Item) -> str:
+    """One item's entry of search.json, as its line of JSON."""
+    return json.dumps(search_entry(item), ensure_ascii=False)
+
+
+def search_index(lines: list[str]) -> str:
     """search.json: one JSON object per line inside a list (URLs relative to the root)."""
-    return "[\n" + ",\n".join(json.dumps(e, ensure_ascii=False) for e in entries) + "\n]\n"
+    return "[\n" + ",\n".join(lines) + "\n]\n"

@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from .model import Site
+    from .model import Item, Site
 
 
 @dataclass
@@ -109,9 +109,13 @@ def edit_url(repo_url: str, branch: str, path: str) -> str:
 
 def apply_git_dates(site: Site, site_dir: Path, git: GitDates) -> None:
     """Give every item its ``last_updated`` date and, with a repo_url, its ``edit_url``."""
-    repo_url = site.config.repo_url
     for item in site.items():
-        path = site_dir / item.source
-        item.last_updated = git.last_updated(path) if git.root else None
-        if repo_url:
-            item.edit_url = edit_url(repo_url, git.branch, git.repo_path(path, site_dir))
+        apply_git_date(item, site_dir, git, site.config.repo_url)
+
+
+def apply_git_date(item: Item, site_dir: Path, git: GitDates, repo_url: str) -> None:
+    """One item's ``last_updated`` date and, with a ``repo_url``, its ``edit_url``."""
+    path = site_dir / item.source
+    item.last_updated = git.last_updated(path) if git.root else None
+    if repo_url:
+        item.edit_url = edit_url(repo_url, git.branch, git.repo_path(path, site_dir))

@@ -103,6 +103,11 @@ class ItemCache:
         if "csv" not in document.data:
             self._entries[document.path] = (document.digest, item.fresh(), found)
 
+    def peek(self, path: Path) -> Item | None:
+        """The item last read from ``path`` (not a copy: only to compare with)."""
+        entry = self._entries.get(path)
+        return entry[1] if entry else None
+
     def keep_only(self, documents: list[RawDocument]) -> None:
         paths = {document.path for document in documents}
         self._entries = {p: e for p, e in self._entries.items() if p in paths}
@@ -115,36 +120,30 @@ def read_items(
     cache: ItemCache | None = None,
 ) -> list[Item]:
     """Typed items for every document that is usable; problems go to ``errors``."""
-    readers: dict[str, Callable[[RawDocument, FieldReader], Item]] = {
-        "goal": _read_goal,
-        "release": _read_release,
-        "reflection": _read_reflection,
-        "metric": lambda doc, fields: _read_metric(doc, fields, site_dir),
-        "page": _read_page,
-    }
-    known = {
-        "goal": GOAL_KEYS,
-        "release": RELEASE_KEYS,
-        "reflection": REFLECTION_KEYS,
-        "metric": METRIC_KEYS,
-        "page": PAGE_KEYS,
-    }
-    items = []
-    for document in documents:
-        item = cache.get(document, errors) if cache is not None else None
-        if item is None:
-            found = ErrorList()
-            fields = FieldReader(document.data, document.display, found, known[document.kind])
-            item = readers[document.kind](document, fields)
-            fields.finish()
-            errors.errors.extend(found.errors)
-            errors.warnings.extend(found.warnings)
-            if cache is not None:
-                cache.put(document, item, found)
-        items.append(item)
+    items = [read_item(document, site_dir, errors, cache) for document in documents]
     if cache is not None:
         cache.keep_only(documents)
     return items
+
+
+def read_item(
+    document: RawDocument, site_dir: Path, errors: ErrorList, cache: ItemCache | None = None
+) -> Item:
+    """The typed item of one document (from ``cache`` when it is unchanged)."""
+    item = cache.get(document, errors) if cache is not None else None
+    if item is None:
+        found = ErrorList()
+        fields = FieldReader(document.data, document.display, found, _KNOWN[document.kind])
+        if document.kind == "metric":
+            item = _read_metric(document, fields, site_dir)
+        else:
+            item = _READERS[document.kind](document, fields)
+        fields.finish()
+        errors.errors.extend(found.errors)
+        errors.warnings.extend(found.warnings)
+        if cache is not None:
+            cache.put(document, item, found)
+    return item
 
 
 def file_slug(document: RawDocument, errors: ErrorList) -> str:
@@ -384,3 +383,18 @@ def _metric_targets(fields: FieldReader) -> list[MetricTarget]:
         reader.finish()
         result.append(target)
     return result
+
+
+_READERS: dict[str, Callable[[RawDocument, FieldReader], Item]] = {
+    "goal": _read_goal,
+    "release": _read_release,
+    "reflection": _read_reflection,
+    "page": _read_page,
+}  # metrics also need the site folder (for their CSV files): see read_item
+_KNOWN = {
+    "goal": GOAL_KEYS,
+    "release": RELEASE_KEYS,
+    "reflection": REFLECTION_KEYS,
+    "metric": METRIC_KEYS,
+    "page": PAGE_KEYS,
+}

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import copy
 import datetime as dt
+import functools
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Self
@@ -79,9 +80,9 @@ class Item:
     last_updated: dt.date | None = None  # the file's last commit, from git
     edit_url: str = ""  # where to edit the file, when site.yaml has a repo_url
 
-    @property
+    @functools.cached_property
     def key(self) -> tuple[str, str]:
-        """Identity across rebuilds: (kind, slug)."""
+        """Identity across rebuilds: (kind, slug), which never change after reading."""
         return (self.kind, self.slug)
 
     def texts(self) -> Iterator[Markdown]:

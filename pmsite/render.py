@@ -9,7 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import sys
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote, urlsplit
@@ -113,10 +113,10 @@ class PageSpec:
     context: dict[str, Any]
     source: str  # the content file shown in messages about this page
     subject: Item | Tag | None = None  # the item or tag the page is about
+    path: str = field(init=False)  # the output file, from the URL
 
-    @property
-    def path(self) -> str:
-        return output_path(self.url)
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "path", output_path(self.url))
 
 
 def page_list(site: Site) -> Iterator[PageSpec]:

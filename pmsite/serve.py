@@ -111,7 +111,7 @@ class PreviewServer:
         """Bind, build once, then serve and watch in background threads."""
         self._httpd = self._bind()
         self._session = BuildSession(self.site_dir, self.url, self.drafts, self.audience)
-        self._rebuild(["initial build"])
+        self._rebuild(set())  # the initial build
         self._observer = Observer()
         handler = _WatchHandler(self)
         for folder in (self.site_dir / "content", self.site_dir / "templates"):
@@ -187,7 +187,7 @@ class PreviewServer:
             if changed:
                 self._rebuild(changed)
 
-    def _next_batch(self) -> list[str]:
+    def _next_batch(self) -> set[Path]:
         """Wait for file events, then for a quiet moment, and take them all at once."""
         with self._changed:
             while not self._pending and not self._stopping.is_set():
@@ -202,14 +202,15 @@ class PreviewServer:
             paths, self._pending = self._pending, set()
         if self._session is not None:
             self._session.forget(paths)
-        return sorted(display_path(path, self.site_dir) for path in paths)
+        return paths
 
-    def _rebuild(self, changed: list[str]) -> None:
+    def _rebuild(self, changed: set[Path]) -> None:
         assert self._session is not None
         start = time.perf_counter()
-        what = _summarise(changed)
+        shown = sorted(display_path(path, self.site_dir) for path in changed)
+        what = _summarise(shown) if shown else "initial build"
         try:
-            outcome = self._session.build()
+            outcome = self._session.build(changed=changed)
         except ContentErrors as error:
             lines = tuple(str(e) for e in error.errors)
             self._publish_errors(lines)

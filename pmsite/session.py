@@ -11,10 +11,11 @@ from __future__ import annotations
 import contextlib
 import logging
 import time
-from collections.abc import Callable, Hashable, Iterable, Iterator
+from collections.abc import Callable, Collection, Hashable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Union
 
 import jinja2
 
@@ -27,6 +28,7 @@ from .deps import (
     Dependency,
     Key,
     attribute_value,
+    fingerprint,
     fingerprints,
     model_objects,
     note,
@@ -47,17 +49,18 @@ from .feeds import (
     json_feed,
     reflections_feed,
     roadmap_json,
-    search_entry,
     search_index,
+    search_line,
     sitemap,
 )
-from .gitinfo import GitReader, apply_git_dates
-from .items import ItemCache, read_items
+from .gitinfo import GitReader, apply_git_date, apply_git_dates
+from .items import ItemCache, read_item, read_items
 from .markup import MarkupRenderer, code_stylesheet
 from .model import Item, Release, Site
 from .parallel import fork_map
+from .patch import PatchChanges, ReadValues, TextEdit, apply, text_fields_changed
 from .render import PageSpec, Renderer, make_environment, page_list
-from .write import OutputFile, check_unique_paths
+from .write import OutputFile, Staging, check_unique_paths
 
 log = logging.getLogger("pmsite")
 
@@ -132,8 +135,15 @@ class BuildSession:
         self._changed_templates: set[str] = set()
         self._notes: dict[Key, tuple[Hashable, str, frozenset[Dependency]]] = {}
         self._closures: dict[str, frozenset[str]] = {}
-        self._search: dict[Key, tuple[Hashable, dict]] = {}
+        self._search: dict[Key, tuple[Hashable, str]] = {}
         self._new_template_digests: dict[str, str] = {}
+        self._staging: Staging | None = None
+        # Kept from the last full build for patched ones (see patch.py):
+        self._pages: list[PageSpec] = []
+        self._extra_files: list[OutputFile] = []  # sitemap.xml and the assets
+        self._kinds: dict[Path, str] = {}  # the kind of each content document
+        self._warnings: list[ContentError] = []
+        self._reads: dict[Key, set[str]] = {}  # the attributes outputs read, by key
 
     @contextmanager
     def _stage(self, name: str) -> Iterator[None]:
@@ -182,27 +192,38 @@ class BuildSession:
             with contextlib.suppress(OSError):
                 save_markdown(self.site_dir, self._markup.unsafe_html, self._markup.cache)
 
-    def build(self) -> BuildOutcome:
+    def build(self, staging: Staging | None = None, changed: Collection[Path] = ()) -> BuildOutcome:
         """Every output file of the site; raises ContentErrors listing every problem.
 
-        A failed build leaves the session as it was after the last good one.
+        With ``staging``, pages are written into it as they are rendered (by whichever
+        process renders them) instead of being kept in memory: their OutputFiles then
+        carry only what was written. ``changed`` (the files a watcher saw change) lets
+        an edit of text only patch the last build (see patch.py). A failed build leaves
+        the session as it was after the last good one.
         """
         self._stages = {}
+        self._staging = staging
+        if changed:
+            outcome = self._patch(changed)
+            if outcome is not None:
+                return outcome
         site, tree, errors = self.load()
         self._start_render(site, tree)
         renderer = Renderer(site, self.site_dir, self._env)
         with self._stage("render"):
             changes = _Changes(self, site)
-            records = self._render_pages(site, renderer, changes)
+            pages = list(page_list(site))
+            records = self._render_pages(site, renderer, changes, pages)
             records.update(self._render_feeds(site, renderer, changes))
             renderer.raise_if_errors()
-        files = [record.file for record in records.values()]
-        files.extend(self._sitemap(site, records))
-        files.extend(self._assets(renderer.env, tree))
+        extra = [*self._sitemap(site, records), *self._assets(renderer.env, tree)]
+        files = [record.file for record in records.values()] + extra
         check_unique_paths(files)
         previous = self._records
         rendered = [path for path, record in records.items() if previous.get(path) is not record]
-        self._commit(records, changes)
+        self._commit(records, changes, patched=False)
+        self._pages, self._extra_files = pages, extra
+        self._kinds = {document.path: document.kind for document in tree.documents}
         warnings = list(errors.warnings)
         if not site.config.base_url:
             warnings.append(
@@ -212,8 +233,71 @@ class BuildSession:
                     "no base_url: sitemap.xml is not written and feeds use relative links",
                 )
             )
+        self._warnings = warnings
         outcome = BuildOutcome(site, files, rendered, len(records) - len(rendered))
         outcome.warnings, outcome.stages = warnings, dict(self._stages)
+        return outcome
+
+    def _patch(self, paths: Collection[Path]) -> BuildOutcome | None:
+        """The build after an edit of text only, made by patching the last build's
+        model; None when the edit is anything else (then the full path runs)."""
+        site, markup, env = self._site, self._markup, self._env
+        kinds = [self._kinds.get(path.resolve()) for path in paths]
+        if site is None or markup is None or env is None or None in kinds or not self.track:
+            return None
+        objects = {item.key: item for item in site.items()}
+        edits = []
+        with self._stage("read"):
+            for path, kind in zip(paths, kinds, strict=True):
+                found = ErrorList()
+                assert kind is not None
+                document = self.documents.read(kind, path.resolve(), self.site_dir, found)
+                before = self.items.peek(document.path) if document else None
+                if document is None or before is None or found.errors or found.warnings:
+                    return None
+                item = read_item(document, self.site_dir, found, self.items)
+                fields = text_fields_changed(before, item)
+                linked = objects.get(item.key)
+                if found.errors or found.warnings or fields is None or linked is None:
+                    return None
+                edits.append(TextEdit(linked, item, fields))
+        try:
+            return self._apply_patch(site, markup, env, edits)
+        except BaseException:
+            self._settings = ""  # the model may be half patched: rebuild it all next time
+            raise
+
+    def _apply_patch(
+        self,
+        site: Site,
+        markup: MarkupRenderer,
+        env: jinja2.Environment,
+        edits: list[TextEdit],
+    ) -> BuildOutcome:
+        self._changed_templates = set()  # a patch is only taken when none changed
+        with self._stage("markdown"):
+            markup.render_all(text for edit in edits for text in edit.new.texts())
+        with self._stage("render"):
+            keys = [SITE_KEY, *(edit.linked.key for edit in edits)]
+            reads = [(key, attribute) for key in keys for attribute in self._reads.get(key, ())]
+            values = ReadValues(site, edits, reads)
+            apply(edits)
+            git = self.git.read()
+            for edit in edits:
+                apply_git_date(edit.linked, self.site_dir, git, site.config.repo_url)
+            fingerprints = dict(self._fingerprints)
+            fingerprints.update((edit.linked.key, fingerprint(edit.linked)) for edit in edits)
+            changes = PatchChanges(site, fingerprints, values.changed())
+            renderer = Renderer(site, self.site_dir, env)
+            records = self._render_pages(site, renderer, changes, self._pages)
+            records.update(self._render_feeds(site, renderer, changes))
+            renderer.raise_if_errors()
+        previous = self._records
+        rendered = [path for path, record in records.items() if previous.get(path) is not record]
+        self._commit(records, changes, patched=True)
+        files = [record.file for record in records.values()] + self._extra_files
+        outcome = BuildOutcome(site, files, rendered, len(records) - len(rendered))
+        outcome.warnings, outcome.stages = list(self._warnings), dict(self._stages)
         return outcome
 
     def _start_render(self, site: Site, tree: ContentTree) -> None:
@@ -238,7 +322,7 @@ class BuildSession:
         self._env = env
         self._new_template_digests = digests
 
-    def _reusable(self, old: Rendered | None, template: str, changes: _Changes) -> bool:
+    def _reusable(self, old: Rendered | None, template: str, changes: Changes) -> bool:
         if old is None or old.template != template:
             return False
         changed_templates = self._changed_templates
@@ -247,11 +331,10 @@ class BuildSession:
         return not changes.touches(old)
 
     def _render_pages(
-        self, site: Site, renderer: Renderer, changes: _Changes
+        self, site: Site, renderer: Renderer, changes: Changes, pages: list[PageSpec]
     ) -> dict[str, Rendered]:
         """Every page: kept from the last build when nothing it read changed, otherwise
         rendered (over several processes when there are many)."""
-        pages = list(page_list(site))
         kept: dict[str, Rendered] = {}
         todo = []
         for page in pages:
@@ -262,7 +345,7 @@ class BuildSession:
             else:
                 todo.append(page)
                 self._closure(renderer.env, page.template)  # parsed here, once
-        job = (renderer, todo, self._closures)
+        job = (renderer, todo, self._closures, self._staging)
         results = fork_map(_render_page, job, range(len(todo)), PARALLEL_MIN_PAGES)
         renderer.errors = [error for _, errors in results for error in errors]
         for record, _ in results:
@@ -278,22 +361,38 @@ class BuildSession:
         return closure
 
     def _render_feeds(
-        self, site: Site, renderer: Renderer, changes: _Changes
+        self, site: Site, renderer: Renderer, changes: Changes
     ) -> dict[str, Rendered]:
         """The feeds, roadmap.json and search.json, each with the model data it shows."""
-        released: list[Dependency] = [(SITE_KEY, "released_releases"), (SITE_KEY, "config")]
-        released += _reads(site.released_releases, FEED_RELEASE_FIELDS)
-        journal: list[Dependency] = [(SITE_KEY, "reflections"), (SITE_KEY, "config")]
-        journal += _reads(site.reflections, REFLECTION_FEED_FIELDS)
-        listed: list[Dependency] = [(SITE_KEY, "goals"), (SITE_KEY, "releases")]
-        listed += _reads(site.goals, ROADMAP_GOAL_FIELDS)
-        listed += _reads(site.releases, ROADMAP_RELEASE_FIELDS)
-        everything: list[Dependency] = [(SITE_KEY, name) for name in SITE_LISTS]
-        everything += _reads(site.items(), ("",))
+
+        # What each output reads, declared (made only for outputs rendered again).
+        def released() -> list[Dependency]:
+            return [
+                *((SITE_KEY, "released_releases"), (SITE_KEY, "config")),
+                *_reads(site.released_releases, FEED_RELEASE_FIELDS),
+            ]
+
+        def journal() -> list[Dependency]:
+            return [
+                *((SITE_KEY, "reflections"), (SITE_KEY, "config")),
+                *_reads(site.reflections, REFLECTION_FEED_FIELDS),
+            ]
+
+        def listed() -> list[Dependency]:
+            return [
+                *((SITE_KEY, "goals"), (SITE_KEY, "releases")),
+                *_reads(site.goals, ROADMAP_GOAL_FIELDS),
+                *_reads(site.releases, ROADMAP_RELEASE_FIELDS),
+            ]
+
+        def everything() -> list[Dependency]:
+            return [(SITE_KEY, name) for name in SITE_LISTS] + _reads(site.items(), ("",))
+
         notes = self._closure(renderer.env, NOTES_TEMPLATE)
         notes_html = self._notes_html(renderer, changes)
         journal_html = item_notes_html(renderer, REFLECTION_NOTES_TEMPLATE)
-        outputs: list[tuple[str, Callable[[], str], list[Dependency], frozenset[str]]] = [
+        Declared = Callable[[], list[Dependency]]
+        outputs: list[tuple[str, Callable[[], str], Declared, frozenset[str]]] = [
             ("feed.xml", lambda: atom_feed(site, notes_html), released, notes),
             ("feed.json", lambda: json_feed(site, notes_html), released, notes),
             (
@@ -315,24 +414,24 @@ class BuildSession:
             with recording() as deps:
                 content = make().encode("utf-8")
             file = OutputFile(path, site.config.source, content=content)
-            records[path] = Rendered.of(file, path, deps.union(declared), templates)
+            records[path] = Rendered.of(file, path, deps.union(declared()), templates)
         return records
 
-    def _search_index(self, site: Site, changes: _Changes) -> str:
-        """search.json, with each item's entry made again only when the item changed."""
-        entries = []
-        cache: dict[Key, tuple[Hashable, dict]] = {}
+    def _search_index(self, site: Site, changes: Changes) -> str:
+        """search.json, with each item's line made again only when the item changed."""
+        lines = []
+        cache: dict[Key, tuple[Hashable, str]] = {}
         for item in site.items():
             fingerprint = changes.fingerprints[item.key]
             cached = self._search.get(item.key)
             if cached is None or cached[0] != fingerprint:
-                cached = (fingerprint, search_entry(item))
+                cached = (fingerprint, search_line(item))
             cache[item.key] = cached
-            entries.append(cached[1])
+            lines.append(cached[1])
         self._search = cache
-        return search_index(entries)
+        return search_index(lines)
 
-    def _notes_html(self, renderer: Renderer, changes: _Changes) -> Callable[[Release], str]:
+    def _notes_html(self, renderer: Renderer, changes: Changes) -> Callable[[Release], str]:
         """Feed entries' notes, rendered again only for releases that changed. A cached
         entry notes again what it read, so the feed depends on exactly that."""
         if self._changed_templates:
@@ -383,7 +482,17 @@ class BuildSession:
             files.append(OutputFile(relative, f"content/static/{relative}", copy_from=path))
         return files
 
-    def _commit(self, records: dict[str, Rendered], changes: _Changes) -> None:
+    def _commit(self, records: dict[str, Rendered], changes: Changes, patched: bool) -> None:
+        if self.track:
+            # What the outputs read of each item and of the site, for patched builds:
+            # made again after a full build, added to after a patched one.
+            previous = self._records if patched else {}
+            reads = self._reads if patched else {}
+            for path, record in records.items():
+                if previous.get(path) is not record:
+                    for key, attribute in record.deps:
+                        reads.setdefault(key, set()).add(attribute)
+            self._reads = reads
         self._records = records
         self._fingerprints = changes.fingerprints
         self._site = changes.site
@@ -439,17 +548,19 @@ class _Changes:
 _CODE_CSS = code_stylesheet().encode("utf-8")
 
 
+Changes = Union["_Changes", PatchChanges]
+
 SITE_LISTS = ("goals", "releases", "reflections", "metrics", "pages")
 
 
 PARALLEL_MIN_PAGES = 400  # fewer pages render faster than a pool of processes starts
-RenderJob = tuple[Renderer, list[PageSpec], dict[str, frozenset[str]]]
+RenderJob = tuple[Renderer, list[PageSpec], dict[str, frozenset[str]], Staging | None]
 
 
 def _render_page(job: RenderJob, index: int) -> tuple[Rendered | None, list[ContentError]]:
     """Render one page, noting what it reads; also returns the template errors it made
     (a worker process's renderer collects them, so they travel back with the page)."""
-    renderer, pages, closures = job
+    renderer, pages, closures, staging = job
     page = pages[index]
     errors_before = len(renderer.errors)
     with recording() as deps:
@@ -460,6 +571,8 @@ def _render_page(job: RenderJob, index: int) -> tuple[Rendered | None, list[Cont
     if rendered is None:
         return None, errors
     file = OutputFile(rendered.path, rendered.source, content=rendered.content)
+    if staging is not None:
+        file = OutputFile(file.path, file.source, written=staging.write(file))
     return Rendered.of(file, page.template, deps, closures[page.template]), errors
 
 

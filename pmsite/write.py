@@ -32,6 +32,7 @@ class OutputFile:
     source: str
     content: bytes | None = None
     copy_from: Path | None = None
+    written: list | None = None  # already in the staging folder: its [size, mtime, digest]
 
 
 def check_output_dir(site_dir: Path, output_dir: Path) -> None:
@@ -108,47 +109,61 @@ def output_lock(output_dir: Path) -> Iterator[None]:
 Written = dict[str, list]  # path -> [size, mtime_ns, digest] of each file in the output
 
 
-def write_output(
-    output_dir: Path, files: list[OutputFile], previous: Written | None = None
-) -> Written:
-    """Write ``files`` into a staging folder, then swap it in as ``output_dir``.
+class Staging:
+    """A folder beside the output that a build writes into as it goes (forked workers
+    write their own pages into it too), swapped in as the output only when every file
+    is there. A file whose bytes did not change is hard-linked from the current output
+    instead (when ``previous``, what the last build wrote, says it is untouched), so it
+    keeps its modification time."""
 
-    ``previous`` (what the last build wrote, from the cache's manifest) lets a file whose
-    bytes did not change be linked from the current output instead of written, so it
-    keeps its modification time. Returns the same record for what this build wrote.
-    """
+    def __init__(self, output_dir: Path, previous: Written) -> None:
+        self.output_dir = output_dir
+        self.previous = previous
+        self.path = output_dir.parent / f".{output_dir.name}.tmp-{os.getpid()}"
+        self._folders: set[Path] = set()
+
+    def write(self, file: OutputFile) -> list:
+        """Write one file; returns its [size, mtime_ns, digest] for the manifest."""
+        target = self.path / _safe_relative(file.path)
+        if target.parent not in self._folders:
+            target.parent.mkdir(parents=True, exist_ok=True)
+            self._folders.add(target.parent)
+        data = file.copy_from.read_bytes() if file.copy_from else (file.content or b"")
+        fingerprint = digest(data)
+        before = self.previous.get(file.path)
+        if not _link_unchanged(self.output_dir / file.path, target, fingerprint, before):
+            target.write_bytes(data)
+        stat = target.stat()
+        return [stat.st_size, stat.st_mtime_ns, fingerprint]
+
+
+@contextmanager
+def staged_output(output_dir: Path, previous: Written | None = None) -> Iterator[Staging]:
+    """A Staging for ``output_dir``, holding the output's lock throughout. Leaving the
+    block normally does not swap it in: call ``commit``. On any error it is removed and
+    the output stays as it was."""
     with output_lock(output_dir):
-        return _write_staged(output_dir, files, previous or {})
+        recover_interrupted(output_dir)
+        staging = Staging(output_dir, previous or {})
+        shutil.rmtree(staging.path, ignore_errors=True)
+        try:
+            staging.path.mkdir()
+            staging._folders.add(staging.path)
+            yield staging
+        except OSError as error:
+            raise OutputError(f"could not write {output_dir}: {error}") from None
+        finally:
+            shutil.rmtree(staging.path, ignore_errors=True)  # gone already when committed
 
 
-def _write_staged(output_dir: Path, files: list[OutputFile], previous: Written) -> Written:
-    recover_interrupted(output_dir)
-    staging = output_dir.parent / f".{output_dir.name}.tmp-{os.getpid()}"
-    shutil.rmtree(staging, ignore_errors=True)
-    written: Written = {}
-    try:
-        staging.mkdir()
-        made: set[Path] = {staging}
-        for file in files:
-            target = staging / _safe_relative(file.path)
-            if target.parent not in made:
-                target.parent.mkdir(parents=True, exist_ok=True)
-                made.add(target.parent)
-            data = file.copy_from.read_bytes() if file.copy_from else (file.content or b"")
-            fingerprint = digest(data)
-            before = previous.get(file.path)
-            if not _link_unchanged(output_dir / file.path, target, fingerprint, before):
-                target.write_bytes(data)
-            stat = target.stat()
-            written[file.path] = [stat.st_size, stat.st_mtime_ns, fingerprint]
-        marker = staging / MARKER
-        marker.write_text(MARKER_TEXT, encoding="utf-8")
-        stat = marker.stat()
-        written[MARKER] = [stat.st_size, stat.st_mtime_ns, digest(MARKER_TEXT.encode())]
-        _swap_in(staging, output_dir)
-    except OSError as error:
-        shutil.rmtree(staging, ignore_errors=True)
-        raise OutputError(f"could not write {output_dir}: {error}") from None
+def commit(staging: Staging, written: Written) -> Written:
+    """Finish ``staging`` (the marker file) and swap it in as the output; ``written`` is
+    what was written into it, returned with the marker added."""
+    marker = staging.path / MARKER
+    marker.write_text(MARKER_TEXT, encoding="utf-8")
+    stat = marker.stat()
+    written = {**written, MARKER: [stat.st_size, stat.st_mtime_ns, digest(MARKER_TEXT.encode())]}
+    _swap_in(staging.path, staging.output_dir)
     return written
 
 
