@@ -9,7 +9,10 @@ from .fields import FieldReader
 from .model import SiteConfig
 from .yamlload import YamlMap
 
-SITE_KEYS = ("title", "description", "product", "base_url", "language", "repo_url", "markdown")
+SITE_KEYS = (
+    *("title", "description", "product", "base_url", "language", "repo_url", "markdown"),
+    "feed_limit",
+)
 MARKDOWN_KEYS = ("unsafe_html",)
 
 
@@ -52,6 +55,12 @@ def read_config(
     if config.repo_url and (problem := http_url_problem(config.repo_url)):
         fields.error("repo_url", problem)
         config.repo_url = ""
+    feed_limit = fields.integer("feed_limit")
+    if feed_limit is not None:
+        if feed_limit < 0:
+            fields.error("feed_limit", f"must be 0 (every entry) or more, got {feed_limit}")
+        else:
+            config.feed_limit = feed_limit
     markdown = fields.mapping("markdown")
     if markdown is not None:
         options = FieldReader(markdown, source, errors, MARKDOWN_KEYS, prefix="markdown: ")

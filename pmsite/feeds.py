@@ -10,12 +10,15 @@ import json
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import TypeVar
 from xml.sax.saxutils import escape, quoteattr
 
 from . import __version__
 from .model import Goal, Item, Reflection, Release, Site
 from .render import Renderer
 from .urls import absolute_url
+
+T = TypeVar("T")
 
 NOTES_TEMPLATE = "partials/release_notes.html"
 REFLECTION_NOTES_TEMPLATE = "partials/reflection_notes.html"
@@ -95,6 +98,21 @@ def _atom_entry(entry: Entry, base: str) -> list[str]:
     return lines
 
 
+def feed_releases(site: Site) -> list[Release]:
+    """The releases the release feeds show: the latest released ones (planned ones are
+    not news yet), at most ``feed_limit`` of them."""
+    return _newest(site.released_releases, site.config.feed_limit)
+
+
+def feed_reflections(site: Site) -> list[Reflection]:
+    """The reflections the journal feed shows: the latest ``feed_limit``."""
+    return _newest(site.reflections, site.config.feed_limit)
+
+
+def _newest(items: list[T], limit: int) -> list[T]:
+    return items[:limit] if limit else items
+
+
 def release_entries(site: Site, notes_html: NotesHtml) -> list[Entry]:
     """Released releases, newest first, as feed entries."""
     return [
@@ -107,7 +125,7 @@ def release_entries(site: Site, notes_html: NotesHtml) -> list[Entry]:
             tags=tuple(tag.name for tag in release.tags),
             urn=f"urn:pmsite:{site.config.title}:release:{release.version_text}",
         )
-        for release in site.released_releases  # planned ones are not news yet
+        for release in feed_releases(site)
     ]
 
 
@@ -129,7 +147,7 @@ def reflections_feed(site: Site, notes_html: Callable[[Reflection], str]) -> str
             tags=tuple(tag.name for tag in reflection.tags),
             urn=f"urn:pmsite:{site.config.title}:reflection:{reflection.slug}",
         )
-        for reflection in site.reflections
+        for reflection in feed_reflections(site)
     ]
     title = f"{site.config.product_name} reflections"
     return _atom(site, title, "reflections/feed.xml", "reflections/", entries)

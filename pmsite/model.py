@@ -51,6 +51,7 @@ class SiteConfig:
     language: str = "en"
     repo_url: str = ""
     unsafe_html: bool = False
+    feed_limit: int = 100  # entries per feed, newest first; 0: every one
     source: str = "content/site.yaml"
 
     @property

@@ -56,6 +56,9 @@ def make_environment(site_dir: Path, track: bool = True) -> jinja2.Environment:
         trim_blocks=True,
         lstrip_blocks=True,
         keep_trailing_newline=True,
+        # Templates never change under an environment: a session makes a new one when
+        # they do (see session.py), so Jinja need not stat them on every page.
+        auto_reload=False,
     )
     env.filters["url"] = _url_filter
     env.filters["absolute_url"] = _absolute_url_filter

@@ -45,6 +45,8 @@ from .feeds import (
     ROADMAP_GOAL_FIELDS,
     ROADMAP_RELEASE_FIELDS,
     atom_feed,
+    feed_reflections,
+    feed_releases,
     item_notes_html,
     json_feed,
     reflections_feed,
@@ -369,13 +371,13 @@ class BuildSession:
         def released() -> list[Dependency]:
             return [
                 *((SITE_KEY, "released_releases"), (SITE_KEY, "config")),
-                *_reads(site.released_releases, FEED_RELEASE_FIELDS),
+                *_reads(feed_releases(site), FEED_RELEASE_FIELDS),
             ]
 
         def journal() -> list[Dependency]:
             return [
                 *((SITE_KEY, "reflections"), (SITE_KEY, "config")),
-                *_reads(site.reflections, REFLECTION_FEED_FIELDS),
+                *_reads(feed_reflections(site), REFLECTION_FEED_FIELDS),
             ]
 
         def listed() -> list[Dependency]:
@@ -439,7 +441,7 @@ class BuildSession:
         render = item_notes_html(renderer, NOTES_TEMPLATE)
         stale = [
             release
-            for release in changes.site.released_releases
+            for release in feed_releases(changes.site)
             if self._notes.get(release.key, (None,))[0] != changes.fingerprints[release.key]
         ]
         job = (renderer, stale)

@@ -418,3 +418,27 @@ def test_search_index(built: Path) -> None:
     assert "MDM profiles" in release["text"]
     assert "<" not in release["text"]
     assert "goals/secret-project/" not in by_url  # drafts stay out
+
+
+@pytest.mark.parametrize(("limit", "expected"), [(None, 3), (2, 2), (0, 3)])
+def test_feed_limit(make_site: MakeSite, limit: int | None, expected: int) -> None:
+    releases = {
+        f"content/releases/1.{n}.0.md": f"---\nversion: 1.{n}.0\ntitle: R{n}\n"
+        f"date: 2026-0{n}-01\nhighlights: [Note {n}.]\n---\n"
+        for n in (1, 2, 3)
+    }
+    setting = "" if limit is None else f"feed_limit: {limit}\n"
+    site = make_site(releases, site_yaml=f"title: T\nbase_url: https://e.org/\n{setting}")
+    assert run_pmsite("build", "--site", site).returncode == 0
+    feed = feedparser.parse((site / "output/feed.xml").read_text(encoding="utf-8"))
+    assert [e.title.split()[-1] for e in feed.entries] == ["R3", "R2", "R1"][:expected]
+    items = json.loads((site / "output/feed.json").read_text(encoding="utf-8"))["items"]
+    assert len(items) == expected
+
+
+def test_feed_limit_must_not_be_negative(make_site: MakeSite) -> None:
+    site = make_site(site_yaml="title: T\nfeed_limit: -1\n")
+    result = run_pmsite("build", "--site", site)
+    assert result.returncode == 1
+    message = "content/site.yaml:2: feed_limit: must be 0 (every entry) or more, got -1"
+    assert message in result.stderr
