@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import multiprocessing
 import os
+import signal
 import threading
 from collections.abc import Callable, Sequence
 from typing import Any, TypeVar
@@ -49,10 +50,18 @@ def fork_map(
     try:
         count = workers()
         context = multiprocessing.get_context("fork")
-        with context.Pool(count) as pool:
+        with context.Pool(count, initializer=_worker_signals) as pool:
             return pool.map(_run, items, chunksize=max(1, len(items) // (count * 8)))
     finally:
         _job = None
+
+
+def _worker_signals() -> None:
+    """A worker ends when the pool ends it: it must not inherit a handler of the parent
+    (pmsite serve turns SIGTERM into KeyboardInterrupt, which left a worker blocked and
+    the pool waiting for it forever); Ctrl-C is the parent's to handle."""
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
 
 
 def _run(item: Any) -> Any:
