@@ -181,29 +181,37 @@ def _walk_files(
             path = Path(entry.path)
             if is_ignored_name(entry.name) or _bad_name(path, site_dir, errors):
                 continue
-            shown = display_path(path, site_dir)
-            if entry.is_symlink():
+            symlink = entry.is_symlink()
+            if symlink:
                 if problem := _link_problem(path, root_real):
-                    errors.add(shown, None, problem)
+                    errors.add(display_path(path, site_dir), None, problem)
                     continue
                 if path.is_dir():
                     # Never followed: a link to a folder inside content/ could make a loop.
+                    shown = display_path(path, site_dir)
                     errors.warn(shown, None, "symlink to a folder: not followed")
                     continue
             if entry.is_dir(follow_symlinks=False):
                 subfolders.append(path)
-            elif not _is_regular_file(path):
-                errors.add(shown, None, "not a regular file (a pipe, socket or device): not read")
-            elif data or path.suffix.lower() in MARKDOWN_SUFFIXES | YAML_SUFFIXES:
+            elif not (_is_regular_file(path) if symlink else entry.is_file(follow_symlinks=False)):
+                errors.add(
+                    display_path(path, site_dir),
+                    None,
+                    "not a regular file (a pipe, socket or device): not read",
+                )
+            elif data or path.suffix.lower() in _ITEM_SUFFIXES:
                 found.append(path)
             elif not (folder.name == "metrics" and path.suffix.lower() in DATA_SUFFIXES):
                 errors.add(
-                    shown,
+                    display_path(path, site_dir),
                     None,
                     "not a content file: items are .md (Markdown with front matter) or .yaml",
                 )
         pending.extend(reversed(subfolders))
     return found
+
+
+_ITEM_SUFFIXES = MARKDOWN_SUFFIXES | YAML_SUFFIXES
 
 
 def _bad_name(path: Path, site_dir: Path, errors: ErrorList) -> bool:

@@ -7,6 +7,7 @@ all of them; the CLI turns them into ``file:line: message`` lines and exit code 
 from __future__ import annotations
 
 import difflib
+import os
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -99,6 +100,9 @@ def did_you_mean(word: str, choices: Iterable[str]) -> str:
 
 def display_path(path: Path, root: Path) -> str:
     """A path as the user knows it: relative to the site folder, with forward slashes."""
+    text, prefix = str(path), f"{root}{os.sep}"
+    if text.startswith(prefix) and prefix != os.sep + os.sep:  # quick: no pathlib parsing
+        return text[len(prefix) :].replace(os.sep, "/")
     try:
         return path.relative_to(root).as_posix()
     except ValueError:
