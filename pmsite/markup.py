@@ -230,7 +230,8 @@ class MarkupRenderer:
         missing = list(
             dict.fromkeys(key for t in texts if (key := (t.source, t.inline)) not in self._cache)
         )
-        converted = fork_map(_convert, self, missing, PARALLEL_MIN_TEXTS)
+        # Workers are forked with ``missing`` in memory: only indexes are sent to them.
+        converted = fork_map(_convert, (self, missing), range(len(missing)), PARALLEL_MIN_TEXTS)
         self._cache.update(zip(missing, converted, strict=True))
         for text in texts:
             key = (text.source, text.inline)
@@ -266,8 +267,9 @@ def _simple_part(match: re.Match[str]) -> str:
 PARALLEL_MIN_TEXTS = 300  # fewer texts convert faster than a pool of processes starts
 
 
-def _convert(renderer: MarkupRenderer, key: tuple[str, bool]) -> str:
-    source, inline = key
+def _convert(job: tuple[MarkupRenderer, list[tuple[str, bool]]], index: int) -> str:
+    renderer, keys = job
+    source, inline = keys[index]
     return renderer.to_html(source, inline) if source.strip() else ""
 
 

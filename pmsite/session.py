@@ -212,10 +212,12 @@ class BuildSession:
         site, tree, errors = self.load()
         self._start_render(site, tree)
         renderer = Renderer(site, self.site_dir, self._env)
-        with self._stage("render"):
+        with self._stage("changes"):
             changes = _Changes(self, site)
             pages = list(page_list(site))
+        with self._stage("pages"):
             records = self._render_pages(site, renderer, changes, pages)
+        with self._stage("feeds"):
             records.update(self._render_feeds(site, renderer, changes))
             renderer.raise_if_errors()
         extra = [*self._sitemap(site, records), *self._assets(renderer.env, tree)]
