@@ -1,6 +1,6 @@
 """The build cache in ``SITE/.pmsite-cache/``: git-ignored, safe to delete at any time.
 
-- ``markdown.json``: converted Markdown, keyed by its source, valid for one pmsite,
+- ``markdown.jsonl``: converted Markdown, keyed by its source, valid for one pmsite,
   Markdown, Pygments and nh3 version and one ``unsafe_html`` setting. A rebuild (or a CI
   run with the folder restored) converts only Markdown it has not seen.
 - ``manifest-<output>.json``: what the last build into an output folder read (one
@@ -26,6 +26,7 @@ from pathlib import Path
 from . import __version__
 
 CACHE_DIR = ".pmsite-cache"
+MARKDOWN_FILE = "markdown.jsonl"
 FORMAT = 1
 
 
@@ -77,21 +78,35 @@ def _write_json(path: Path, data: object) -> None:
 
 
 def load_markdown(site_dir: Path, unsafe_html: bool) -> dict[tuple[str, bool], str]:
-    data = _read_json(cache_dir(site_dir) / "markdown.json")
-    if not isinstance(data, dict) or data.get("key") != [versions(), unsafe_html]:
-        return {}
-    entries = data.get("entries")
-    if not isinstance(entries, list):
-        return {}
-    return {(source, bool(inline)): html for source, inline, html in entries}
+    """The converted Markdown of earlier builds (empty when missing, damaged or made by
+    other versions). JSON Lines, read line by line: no second copy of the whole file."""
+    path = cache_dir(site_dir) / MARKDOWN_FILE
+    found: dict[tuple[str, bool], str] = {}
+    try:
+        with open(path, encoding="utf-8") as lines:
+            if json.loads(next(lines, "null")) != [versions(), unsafe_html]:
+                return {}
+            for line in lines:
+                source, inline, html = json.loads(line)
+                found[(source, bool(inline))] = html
+    except (OSError, ValueError, TypeError, UnicodeDecodeError):
+        return {}  # missing or damaged: as if there were no cache
+    return found
 
 
 def save_markdown(site_dir: Path, unsafe_html: bool, cache: dict[tuple[str, bool], str]) -> None:
-    entries = [[source, inline, html] for (source, inline), html in cache.items()]
-    _write_json(
-        cache_dir(site_dir) / "markdown.json",
-        {"key": [versions(), unsafe_html], "entries": entries},
-    )
+    """Write the converted Markdown as JSON Lines (a header, then one entry per line),
+    written entry by entry and renamed into place."""
+    path = cache_dir(site_dir) / MARKDOWN_FILE
+    path.parent.mkdir(parents=True, exist_ok=True)
+    (path.parent / ".gitignore").write_text("*\n", encoding="utf-8")
+    temporary = path.with_name(f".{path.name}.{os.getpid()}")
+    dumps = json.JSONEncoder(ensure_ascii=False).encode
+    with open(temporary, "w", encoding="utf-8") as out:
+        out.write(dumps([versions(), unsafe_html]) + "\n")
+        for (source, inline), html in cache.items():
+            out.write(dumps([source, inline, html]) + "\n")
+    os.replace(temporary, path)
 
 
 def _stamps_below(folder: str, stamps: list[str]) -> None:

@@ -12,7 +12,7 @@ import os
 import re
 import stat
 import unicodedata
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -110,9 +110,15 @@ def is_ignored_name(name: str) -> bool:
 
 
 def read_content(
-    site_dir: Path, errors: ErrorList, cache: DocumentCache | None = None
+    site_dir: Path,
+    errors: ErrorList,
+    cache: DocumentCache | None = None,
+    take: Callable[[RawDocument], None] | None = None,
 ) -> ContentTree:
-    """Read content/ under ``site_dir``; problems go to ``errors``, never raised."""
+    """Read content/ under ``site_dir``; problems go to ``errors``, never raised.
+
+    With ``take``, each document is handed to it as soon as it is read instead of being
+    kept in the tree (a one-off build then never holds every document at once)."""
     content_dir = site_dir / "content"
     site_display = display_path(content_dir / SITE_FILE, site_dir)
     site_data, site_digest = _read_site_file(content_dir / SITE_FILE, site_dir, errors)
@@ -140,7 +146,9 @@ def read_content(
                     document = _read_item(kind, path, site_dir, errors)
                 else:
                     document = cache.read(kind, path, site_dir, errors)
-                if document is not None:
+                if document is not None and take is not None:
+                    take(document)
+                elif document is not None:
                     documents.append(document)
         elif entry.is_dir() and entry.name == STATIC_FOLDER:
             static_files.extend(_walk_files(entry, content_dir, site_dir, errors, data=True))

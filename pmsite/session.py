@@ -165,11 +165,23 @@ class BuildSession:
             raise OutputError(
                 f"no content/ folder in {self.site_dir}: is --site pointing at your site?"
             )
-        with self._stage("read"):
-            tree = read_content(self.site_dir, errors, self.documents)
-        with self._stage("parse"):
+        if self.track:
+            with self._stage("read"):
+                tree = read_content(self.site_dir, errors, self.documents)
+            with self._stage("parse"):
+                items = read_items(tree.documents, self.site_dir, errors, self.items)
+        else:
+            # A session that builds once keeps nothing for a next build: each document
+            # becomes an item as soon as it is read, and is then let go.
+            items = []
+            with self._stage("read"):
+                tree = read_content(
+                    self.site_dir,
+                    errors,
+                    take=lambda document: items.append(read_item(document, self.site_dir, errors)),
+                )
+        with self._stage("parse" if not self.track else "config"):
             config = read_config(tree.site_data, tree.site_display, errors, self.base_url)
-            items = read_items(tree.documents, self.site_dir, errors, self.items)
         with self._stage("link"):
             site = assemble_site(config, items, errors, self.drafts, self.audience)
         errors.raise_if_any()
@@ -227,7 +239,7 @@ class BuildSession:
         rendered = [path for path, record in records.items() if previous.get(path) is not record]
         self._commit(records, changes, patched=False)
         self._pages, self._extra_files = pages, extra
-        self._kinds = {document.path: document.kind for document in tree.documents}
+        self._kinds = {document.path: document.kind for document in tree.documents}  # or {}
         warnings = list(errors.warnings)
         if not site.config.base_url:
             warnings.append(
@@ -418,6 +430,8 @@ class BuildSession:
             with recording() as deps:
                 content = make().encode("utf-8")
             file = OutputFile(path, site.config.source, content=content)
+            if self._staging is not None:  # written now, not kept (search.json is large)
+                file = OutputFile(path, file.source, written=self._staging.write(file))
             records[path] = Rendered.of(file, path, deps.union(declared()), templates)
         return records
 
@@ -432,7 +446,7 @@ class BuildSession:
                 cached = (fingerprint, search_line(item))
             cache[item.key] = cached
             lines.append(cached[1])
-        self._search = cache
+        self._search = cache if self.track else {}  # kept for the next build, if any
         return search_index(lines)
 
     def _notes_html(self, renderer: Renderer, changes: Changes) -> Callable[[Release], str]:

@@ -94,7 +94,7 @@ def test_a_new_content_file_is_noticed(site: Path) -> None:
 
 def test_template_edit_with_cached_markdown_equals_a_clean_build(site: Path) -> None:
     assert run_pmsite("build", "--site", site).returncode == 0
-    assert (site / ".pmsite-cache/markdown.json").stat().st_size > 1000
+    assert (site / ".pmsite-cache/markdown.jsonl").stat().st_size > 1000
     (site / "templates").mkdir()
     (site / "templates/goal.html").write_text(
         '{% extends "!default/goal.html" %}{% block head %}<meta name="x" content="y">'
