@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import copy
 import datetime as dt
-import functools
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Self
@@ -80,11 +79,12 @@ class Item:
     field_lines: dict[str, int] = field(default_factory=dict)  # key -> line in the file
     last_updated: dt.date | None = None  # the file's last commit, from git
     edit_url: str = ""  # where to edit the file, when site.yaml has a repo_url
+    # Identity across rebuilds: (kind, slug), which never change after reading. A plain
+    # attribute: rebuilds look it up hundreds of thousands of times.
+    key: tuple[str, str] = field(init=False, repr=False)
 
-    @functools.cached_property
-    def key(self) -> tuple[str, str]:
-        """Identity across rebuilds: (kind, slug), which never change after reading."""
-        return (self.kind, self.slug)
+    def __post_init__(self) -> None:
+        self.key = (self.kind, self.slug)
 
     def texts(self) -> Iterator[Markdown]:
         """Every Markdown field of the item, for the markup stage."""

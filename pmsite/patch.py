@@ -92,11 +92,22 @@ def apply(edits: list[TextEdit]) -> None:
 class PatchChanges:
     """What changed in a patched build, asked the way ``session._Changes`` is asked."""
 
-    def __init__(self, site: Site, fingerprints: dict[Key, Hashable], changed: set[Dependency]):
+    def __init__(
+        self,
+        site: Site,
+        fingerprints: dict[Key, Hashable],
+        changed: set[Dependency],
+        edits: list[TextEdit],
+    ) -> None:
         self.site = site
         self.fingerprints = fingerprints
         self.changed = changed
         self.keys = {key for key, _ in changed}
+        self._edited = {edit.linked.key: edit.linked for edit in edits}
+
+    def site_object(self, key: Key) -> Item:
+        """The (patched) item with ``key``: only the edited ones are asked for."""
+        return self._edited[key]
 
     def touches(self, record: Any) -> bool:
         if record.keys.isdisjoint(self.keys):

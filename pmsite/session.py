@@ -137,7 +137,9 @@ class BuildSession:
         self._changed_templates: set[str] = set()
         self._notes: dict[Key, tuple[Hashable, str, frozenset[Dependency]]] = {}
         self._closures: dict[str, frozenset[str]] = {}
-        self._search: dict[Key, tuple[Hashable, str]] = {}
+        self._search: dict[Key, tuple[int, Hashable, str]] = {}  # position, fingerprint, line
+        self._search_lines: list[str] = []
+        self._declared_reads: dict[str, tuple[Site, list[Dependency]]] = {}
         self._new_template_digests: dict[str, str] = {}
         self._staging: Staging | None = None
         # Kept from the last full build for patched ones (see patch.py):
@@ -303,7 +305,7 @@ class BuildSession:
                 apply_git_date(edit.linked, self.site_dir, git, site.config.repo_url)
             fingerprints = dict(self._fingerprints)
             fingerprints.update((edit.linked.key, fingerprint(edit.linked)) for edit in edits)
-            changes = PatchChanges(site, fingerprints, values.changed())
+            changes = PatchChanges(site, fingerprints, values.changed(), edits)
             renderer = Renderer(site, self.site_dir, env)
             records = self._render_pages(site, renderer, changes, self._pages)
             records.update(self._render_feeds(site, renderer, changes))
@@ -322,7 +324,7 @@ class BuildSession:
         settings = text_digest(f"{tree.site_digest}|{self.base_url}|{self.drafts}|{self.audience}")
         if settings != self._settings:
             self._records, self._fingerprints, self._site = {}, {}, None
-            self._notes, self._search = {}, {}
+            self._notes, self._search, self._search_lines = {}, {}, []
             self._settings = settings
             self._env = None
         env = self._env or make_environment(self.site_dir, self.track)
@@ -432,21 +434,43 @@ class BuildSession:
             file = OutputFile(path, site.config.source, content=content)
             if self._staging is not None:  # written now, not kept (search.json is large)
                 file = OutputFile(path, file.source, written=self._staging.write(file))
-            records[path] = Rendered.of(file, path, deps.union(declared()), templates)
+            records[path] = Rendered.of(
+                file, path, deps.union(self._declared(path, site, declared)), templates
+            )
         return records
 
+    def _declared(
+        self, path: str, site: Site, declared: Callable[[], list[Dependency]]
+    ) -> list[Dependency]:
+        """What an output reads by declaration, made once per site model (a patched
+        build keeps the model, so its lists of items are the same)."""
+        cached = self._declared_reads.get(path)
+        if cached is None or cached[0] is not site:
+            cached = self._declared_reads[path] = (site, declared())
+        return cached[1]
+
     def _search_index(self, site: Site, changes: Changes) -> str:
-        """search.json, with each item's line made again only when the item changed."""
-        lines = []
-        cache: dict[Key, tuple[Hashable, str]] = {}
-        for item in site.items():
-            fingerprint = changes.fingerprints[item.key]
-            cached = self._search.get(item.key)
-            if cached is None or cached[0] != fingerprint:
-                cached = (fingerprint, search_line(item))
-            cache[item.key] = cached
-            lines.append(cached[1])
-        self._search = cache if self.track else {}  # kept for the next build, if any
+        """search.json, with each item's line made again only when the item changed (a
+        patched build, whose items are the same ones in the same order, replaces just
+        the lines of the items it patched)."""
+        if isinstance(changes, PatchChanges) and self._search_lines:
+            lines = list(self._search_lines)
+            for key in changes.keys & self._search.keys():
+                index, _, _ = self._search[key]
+                line = search_line(changes.site_object(key))
+                lines[index] = line
+                self._search[key] = (index, changes.fingerprints[key], line)
+        else:
+            lines = []
+            cache: dict[Key, tuple[int, Hashable, str]] = {}
+            for index, item in enumerate(site.items()):
+                fingerprint = changes.fingerprints[item.key]
+                cached = self._search.get(item.key)
+                line = cached[2] if cached and cached[1] == fingerprint else search_line(item)
+                cache[item.key] = (index, fingerprint, line)
+                lines.append(line)
+            self._search = cache if self.track else {}  # kept for the next build, if any
+        self._search_lines = lines if self.track else []
         return search_index(lines)
 
     def _notes_html(self, renderer: Renderer, changes: Changes) -> Callable[[Release], str]:
