@@ -333,14 +333,14 @@ def plain_text_prefix(fragment: str, need: int) -> str:
     return plain_text(fragment)
 
 
-def search_line(item: Item) -> str:
-    """One item's entry of search.json, as its line of JSON."""
-    return json.dumps(search_entry(item), ensure_ascii=False)
+def search_line(item: Item) -> bytes:
+    """One item's entry of search.json: its line of JSON, in UTF-8."""
+    return json.dumps(search_entry(item), ensure_ascii=False).encode("utf-8")
 
 
-def search_index(lines: list[str]) -> str:
-    """search.json: one JSON object per line inside a list (URLs relative to the root)."""
+def search_index(lines: list[bytes]) -> bytes:
+    """search.json: one JSON object per line inside a list (URLs relative to the root),
+    made in one join of the lines' bytes: at 10,000 items it is 12 MB."""
     if len(lines) < 2:
-        return "[\n" + "".join(lines) + "\n]\n"
-    # One join, no concatenations: at 10,000 items this is a 12 MB string.
-    return ",\n".join(["[\n" + lines[0], *lines[1:-1], lines[-1] + "\n]\n"])
+        return b"[\n" + b"".join(lines) + b"\n]\n"
+    return b",\n".join([b"[\n" + lines[0], *lines[1:-1], lines[-1] + b"\n]\n"])

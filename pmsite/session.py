@@ -137,8 +137,8 @@ class BuildSession:
         self._changed_templates: set[str] = set()
         self._notes: dict[Key, tuple[Hashable, str, frozenset[Dependency]]] = {}
         self._closures: dict[str, frozenset[str]] = {}
-        self._search: dict[Key, tuple[int, Hashable, str]] = {}  # position, fingerprint, line
-        self._search_lines: list[str] = []
+        self._search: dict[Key, tuple[int, Hashable, bytes]] = {}  # position, fingerprint, line
+        self._search_lines: list[bytes] = []
         self._declared_reads: dict[str, tuple[Site, list[Dependency]]] = {}
         self._new_template_digests: dict[str, str] = {}
         self._staging: Staging | None = None
@@ -410,7 +410,7 @@ class BuildSession:
         notes_html = self._notes_html(renderer, changes)
         journal_html = item_notes_html(renderer, REFLECTION_NOTES_TEMPLATE)
         Declared = Callable[[], list[Dependency]]
-        outputs: list[tuple[str, Callable[[], str], Declared, frozenset[str]]] = [
+        outputs: list[tuple[str, Callable[[], str | bytes], Declared, frozenset[str]]] = [
             ("feed.xml", lambda: atom_feed(site, notes_html), released, notes),
             ("feed.json", lambda: json_feed(site, notes_html), released, notes),
             (
@@ -430,7 +430,8 @@ class BuildSession:
                 records[path] = old
                 continue
             with recording() as deps:
-                content = make().encode("utf-8")
+                made = make()
+                content = made if isinstance(made, bytes) else made.encode("utf-8")
             file = OutputFile(path, site.config.source, content=content)
             if self._staging is not None:  # written now, not kept (search.json is large)
                 file = OutputFile(path, file.source, written=self._staging.write(file))
@@ -449,7 +450,7 @@ class BuildSession:
             cached = self._declared_reads[path] = (site, declared())
         return cached[1]
 
-    def _search_index(self, site: Site, changes: Changes) -> str:
+    def _search_index(self, site: Site, changes: Changes) -> bytes:
         """search.json, with each item's line made again only when the item changed (a
         patched build, whose items are the same ones in the same order, replaces just
         the lines of the items it patched)."""
@@ -462,7 +463,7 @@ class BuildSession:
                 self._search[key] = (index, changes.fingerprints[key], line)
         else:
             lines = []
-            cache: dict[Key, tuple[int, Hashable, str]] = {}
+            cache: dict[Key, tuple[int, Hashable, bytes]] = {}
             for index, item in enumerate(site.items()):
                 fingerprint = changes.fingerprints[item.key]
                 cached = self._search.get(item.key)
