@@ -2,8 +2,10 @@
 
 ``pmsite build`` uses a session once. The preview server keeps one for the whole day:
 unchanged files are not parsed again, unchanged Markdown is not converted again, and a
-page is rendered again only when something it read changed (see deps.py). Whatever was
-reused, the files produced equal those of a clean build.
+page is rendered again only when something it read changed (deps.py notes the reads,
+records.py keeps them and tells what changed); an edit of text only patches the last
+build (patch.py). The feeds and JSON outputs are outputs.py's. Whatever was reused, the
+files produced equal those of a clean build.
 """
 
 from __future__ import annotations
@@ -11,11 +13,10 @@ from __future__ import annotations
 import contextlib
 import logging
 import time
-from collections.abc import Callable, Collection, Hashable, Iterable, Iterator
+from collections.abc import Collection, Hashable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Union
 
 import jinja2
 
@@ -25,64 +26,26 @@ from .config import read_config
 from .content import ContentTree, DocumentCache, read_content, text_digest
 from .deps import (
     SITE_KEY,
-    Dependency,
     Key,
-    attribute_value,
     fingerprint,
-    fingerprints,
-    model_objects,
-    note,
-    note_all,
-    recording,
     template_closure,
 )
 from .errors import ContentError, ErrorList, OutputError
 from .feeds import (
-    FEED_RELEASE_FIELDS,
-    NOTES_TEMPLATE,
-    REFLECTION_FEED_FIELDS,
-    REFLECTION_NOTES_TEMPLATE,
-    ROADMAP_GOAL_FIELDS,
-    ROADMAP_RELEASE_FIELDS,
-    atom_feed,
-    feed_reflections,
-    feed_releases,
-    item_notes_html,
-    json_feed,
-    reflections_feed,
-    roadmap_json,
-    search_index,
-    search_line,
     sitemap,
 )
 from .gitinfo import GitReader, apply_git_date, apply_git_dates
 from .items import ItemCache, read_item, read_items
 from .markup import MarkupRenderer, code_stylesheet
-from .model import Item, Release, Site
+from .model import Site
+from .outputs import FeedOutputs
 from .parallel import fork_map
 from .patch import PatchChanges, ReadValues, TextEdit, apply, text_fields_changed
+from .records import PARALLEL_MIN_PAGES, Changes, Rendered, SiteChanges, render_page
 from .render import PageSpec, Renderer, make_environment, page_list
 from .write import OutputFile, Staging, check_unique_paths
 
 log = logging.getLogger("pmsite")
-
-
-@dataclass(frozen=True)
-class Rendered:
-    """A rendered output and what it was made from, to decide whether to render it again."""
-
-    file: OutputFile
-    template: str
-    deps: frozenset[Dependency]
-    templates: frozenset[str]
-    keys: frozenset[Key]  # the items and tags in ``deps``, for a fast first check
-
-    @classmethod
-    def of(
-        cls, file: OutputFile, template: str, deps: Iterable[Dependency], templates: frozenset[str]
-    ) -> Rendered:
-        deps = frozenset(deps)
-        return cls(file, template, deps, templates, frozenset(key for key, _ in deps))
 
 
 @dataclass
@@ -135,11 +98,8 @@ class BuildSession:
         self._records: dict[str, Rendered] = {}
         self._stages: dict[str, float] = {}
         self._changed_templates: set[str] = set()
-        self._notes: dict[Key, tuple[Hashable, str, frozenset[Dependency]]] = {}
         self._closures: dict[str, frozenset[str]] = {}
-        self._search: dict[Key, tuple[int, Hashable, bytes]] = {}  # position, fingerprint, line
-        self._search_lines: list[bytes] = []
-        self._declared_reads: dict[str, tuple[Site, list[Dependency]]] = {}
+        self._outputs = FeedOutputs(track)
         self._new_template_digests: dict[str, str] = {}
         self._staging: Staging | None = None
         # Kept from the last full build for patched ones (see patch.py):
@@ -227,7 +187,7 @@ class BuildSession:
         self._start_render(site, tree)
         renderer = Renderer(site, self.site_dir, self._env)
         with self._stage("changes"):
-            changes = _Changes(self, site)
+            changes = SiteChanges(site, self._site, self._fingerprints)
             pages = list(page_list(site))
         with self._stage("pages"):
             records = self._render_pages(site, renderer, changes, pages)
@@ -324,7 +284,7 @@ class BuildSession:
         settings = text_digest(f"{tree.site_digest}|{self.base_url}|{self.drafts}|{self.audience}")
         if settings != self._settings:
             self._records, self._fingerprints, self._site = {}, {}, None
-            self._notes, self._search, self._search_lines = {}, {}, []
+            self._outputs.forget()
             self._settings = settings
             self._env = None
         env = self._env or make_environment(self.site_dir, self.track)
@@ -364,7 +324,7 @@ class BuildSession:
                 todo.append(page)
                 self._closure(renderer.env, page.template)  # parsed here, once
         job = (renderer, todo, self._closures, self._staging)
-        results = fork_map(_render_page, job, range(len(todo)), PARALLEL_MIN_PAGES)
+        results = fork_map(render_page, job, range(len(todo)), PARALLEL_MIN_PAGES)
         renderer.errors = [error for _, errors in results for error in errors]
         for record, _ in results:
             if record is not None:
@@ -381,128 +341,22 @@ class BuildSession:
     def _render_feeds(
         self, site: Site, renderer: Renderer, changes: Changes
     ) -> dict[str, Rendered]:
-        """The feeds, roadmap.json and search.json, each with the model data it shows."""
-
-        # What each output reads, declared (made only for outputs rendered again).
-        def released() -> list[Dependency]:
-            return [
-                *((SITE_KEY, "released_releases"), (SITE_KEY, "config")),
-                *_reads(feed_releases(site), FEED_RELEASE_FIELDS),
-            ]
-
-        def journal() -> list[Dependency]:
-            return [
-                *((SITE_KEY, "reflections"), (SITE_KEY, "config")),
-                *_reads(feed_reflections(site), REFLECTION_FEED_FIELDS),
-            ]
-
-        def listed() -> list[Dependency]:
-            return [
-                *((SITE_KEY, "goals"), (SITE_KEY, "releases")),
-                *_reads(site.goals, ROADMAP_GOAL_FIELDS),
-                *_reads(site.releases, ROADMAP_RELEASE_FIELDS),
-            ]
-
-        def everything() -> list[Dependency]:
-            return [(SITE_KEY, name) for name in SITE_LISTS] + _reads(site.items(), ("",))
-
-        notes = self._closure(renderer.env, NOTES_TEMPLATE)
-        notes_html = self._notes_html(renderer, changes)
-        journal_html = item_notes_html(renderer, REFLECTION_NOTES_TEMPLATE)
-        Declared = Callable[[], list[Dependency]]
-        outputs: list[tuple[str, Callable[[], str | bytes], Declared, frozenset[str]]] = [
-            ("feed.xml", lambda: atom_feed(site, notes_html), released, notes),
-            ("feed.json", lambda: json_feed(site, notes_html), released, notes),
-            (
-                "reflections/feed.xml",
-                lambda: reflections_feed(site, journal_html),
-                journal,
-                self._closure(renderer.env, REFLECTION_NOTES_TEMPLATE),
-            ),
-            ("roadmap.json", lambda: roadmap_json(site), listed, frozenset()),
-            ("search.json", lambda: self._search_index(site, changes), everything, frozenset()),
-        ]
-        records = {}
-        for path, make, declared, templates in outputs:
-            old = self._records.get(path)
-            if self._reusable(old, path, changes):
-                assert old is not None
-                records[path] = old
-                continue
-            with recording() as deps:
-                made = make()
-                content = made if isinstance(made, bytes) else made.encode("utf-8")
-            file = OutputFile(path, site.config.source, content=content)
-            if self._staging is not None:  # written now, not kept (search.json is large)
-                file = OutputFile(path, file.source, written=self._staging.write(file))
-            records[path] = Rendered.of(
-                file, path, deps.union(self._declared(path, site, declared)), templates
-            )
-        return records
-
-    def _declared(
-        self, path: str, site: Site, declared: Callable[[], list[Dependency]]
-    ) -> list[Dependency]:
-        """What an output reads by declaration, made once per site model (a patched
-        build keeps the model, so its lists of items are the same)."""
-        cached = self._declared_reads.get(path)
-        if cached is None or cached[0] is not site:
-            cached = self._declared_reads[path] = (site, declared())
-        return cached[1]
-
-    def _search_index(self, site: Site, changes: Changes) -> bytes:
-        """search.json, with each item's line made again only when the item changed (a
-        patched build, whose items are the same ones in the same order, replaces just
-        the lines of the items it patched)."""
-        if isinstance(changes, PatchChanges) and self._search_lines:
-            lines = list(self._search_lines)
-            for key in changes.keys & self._search.keys():
-                index, _, _ = self._search[key]
-                line = search_line(changes.site_object(key))
-                lines[index] = line
-                self._search[key] = (index, changes.fingerprints[key], line)
-        else:
-            lines = []
-            cache: dict[Key, tuple[int, Hashable, bytes]] = {}
-            for index, item in enumerate(site.items()):
-                fingerprint = changes.fingerprints[item.key]
-                cached = self._search.get(item.key)
-                line = cached[2] if cached and cached[1] == fingerprint else search_line(item)
-                cache[item.key] = (index, fingerprint, line)
-                lines.append(line)
-            self._search = cache if self.track else {}  # kept for the next build, if any
-        self._search_lines = lines if self.track else []
-        return search_index(lines)
-
-    def _notes_html(self, renderer: Renderer, changes: Changes) -> Callable[[Release], str]:
-        """Feed entries' notes, rendered again only for releases that changed. A cached
-        entry notes again what it read, so the feed depends on exactly that."""
+        """The feeds and JSON outputs (see outputs.py)."""
         if self._changed_templates:
-            self._notes = {}
-        render = item_notes_html(renderer, NOTES_TEMPLATE)
-        stale = [
-            release
-            for release in feed_releases(changes.site)
-            if self._notes.get(release.key, (None,))[0] != changes.fingerprints[release.key]
-        ]
-        job = (renderer, stale)
-        results = fork_map(_render_notes, job, range(len(stale)), PARALLEL_MIN_PAGES)
-        for release, (html, deps, errors) in zip(stale, results, strict=True):
-            self._notes[release.key] = (changes.fingerprints[release.key], html, deps)
-            renderer.errors.extend(e for e in errors if e not in renderer.errors)
+            self._outputs.forget_notes()
 
-        def notes_html(release: Release) -> str:
-            fingerprint = changes.fingerprints[release.key]
-            cached = self._notes.get(release.key)
-            if cached is None or cached[0] != fingerprint:
-                with recording() as deps:
-                    html = render(release)
-                cached = (fingerprint, html, frozenset(deps))
-                self._notes[release.key] = cached
-            note_all(cached[2])
-            return cached[1]
+        def reuse(path: str) -> Rendered | None:
+            old = self._records.get(path)
+            return old if self._reusable(old, path, changes) else None
 
-        return notes_html
+        return self._outputs.render(
+            site,
+            renderer,
+            changes,
+            reuse,
+            lambda template: self._closure(renderer.env, template),
+            self._staging,
+        )
 
     def _sitemap(self, site: Site, records: dict[str, Rendered]) -> list[OutputFile]:
         """sitemap.xml (with a base_url) lists every page: cheap to write every time."""
@@ -539,102 +393,11 @@ class BuildSession:
         self._records = records
         self._fingerprints = changes.fingerprints
         self._site = changes.site
-        self._notes = {k: v for k, v in self._notes.items() if k in changes.fingerprints}
+        self._outputs.keep_only(changes.fingerprints)
         self._template_digests = self._new_template_digests
 
 
-class _Changes:
-    """What differs between the last good build and this one, asked per dependency."""
-
-    def __init__(self, session: BuildSession, site: Site) -> None:
-        self.site = site
-        self.fingerprints = fingerprints(site)
-        old = session._fingerprints
-        self.keys = {
-            key
-            for key in set(old) | set(self.fingerprints)
-            if old.get(key) != self.fingerprints.get(key)
-        }
-        self._old_site = session._site
-        self._old_objects = model_objects(session._site) if session._site else {}
-        self._new_objects = model_objects(site)
-        self._answers: dict[Dependency, bool] = {}
-        self._keys_to_check = self.keys | {SITE_KEY}
-
-    def touches(self, record: Rendered) -> bool:
-        """Whether anything ``record`` read differs now."""
-        if record.keys.isdisjoint(self._keys_to_check):
-            return False
-        return any(
-            self._changed(dep) for dep in record.deps if dep[0] == SITE_KEY or dep[0] in self.keys
-        )
-
-    def _changed(self, dep: Dependency) -> bool:
-        answer = self._answers.get(dep)
-        if answer is None:
-            answer = self._compare(dep)
-            self._answers[dep] = answer
-        return answer
-
-    def _compare(self, dep: Dependency) -> bool:
-        key, attribute = dep
-        if key == SITE_KEY:
-            old_obj: object = self._old_site
-            new_obj: object = self.site
-        else:
-            old_obj, new_obj = self._old_objects.get(key), self._new_objects.get(key)
-        if old_obj is None or new_obj is None or not attribute:
-            return True
-        return attribute_value(old_obj, attribute) != attribute_value(new_obj, attribute)
-
-
 _CODE_CSS = code_stylesheet().encode("utf-8")
-
-
-Changes = Union["_Changes", PatchChanges]
-
-SITE_LISTS = ("goals", "releases", "reflections", "metrics", "pages")
-
-
-PARALLEL_MIN_PAGES = 400  # fewer pages render faster than a pool of processes starts
-RenderJob = tuple[Renderer, list[PageSpec], dict[str, frozenset[str]], Staging | None]
-
-
-def _render_page(job: RenderJob, index: int) -> tuple[Rendered | None, list[ContentError]]:
-    """Render one page, noting what it reads; also returns the template errors it made
-    (a worker process's renderer collects them, so they travel back with the page)."""
-    renderer, pages, closures, staging = job
-    page = pages[index]
-    errors_before = len(renderer.errors)
-    with recording() as deps:
-        if page.subject is not None:
-            note(page.subject)  # a page always depends on what it is about
-        rendered = renderer.render_page(page)
-    errors = renderer.errors[errors_before:]
-    if rendered is None:
-        return None, errors
-    file = OutputFile(rendered.path, rendered.source, content=rendered.content)
-    if staging is not None:
-        file = OutputFile(file.path, file.source, written=staging.write(file))
-    return Rendered.of(file, page.template, deps, closures[page.template]), errors
-
-
-def _render_notes(
-    job: tuple[Renderer, list[Release]], index: int
-) -> tuple[str, frozenset[Dependency], list[ContentError]]:
-    """One release's notes for the feeds, what they read, and any template errors
-    (which a worker process's renderer collects, so they travel back with the notes)."""
-    renderer, releases = job
-    release = releases[index]
-    errors_before = len(renderer.errors)
-    with recording() as deps:
-        html = renderer.render(NOTES_TEMPLATE, release.url, release=release) or ""
-    return html, frozenset(deps), renderer.errors[errors_before:]
-
-
-def _reads(items: Iterable[Item], attributes: tuple[str, ...]) -> list[Dependency]:
-    """Dependencies of Python code that reads ``attributes`` of each of ``items``."""
-    return [(item.key, attribute) for item in items for attribute in attributes]
 
 
 def _is_asset(name: str) -> bool:

@@ -1,0 +1,136 @@
+"""The records behind incremental rebuilds: what each rendered output was made from
+(``Rendered``), what changed since the last build (``SiteChanges``, or ``PatchChanges``
+for a patched build, see patch.py), and the functions that render pages and feed notes
+in worker processes while noting what they read (see deps.py)."""
+
+from __future__ import annotations
+
+from collections.abc import Hashable, Iterable
+from dataclasses import dataclass
+
+from .deps import (
+    SITE_KEY,
+    Dependency,
+    Key,
+    attribute_value,
+    fingerprints,
+    model_objects,
+    note,
+    recording,
+)
+from .errors import ContentError
+from .feeds import NOTES_TEMPLATE
+from .model import Item, Release, Site
+from .patch import PatchChanges
+from .render import PageSpec, Renderer
+from .write import OutputFile, Staging
+
+
+@dataclass(frozen=True)
+class Rendered:
+    """A rendered output and what it was made from, to decide whether to render it again."""
+
+    file: OutputFile
+    template: str
+    deps: frozenset[Dependency]
+    templates: frozenset[str]
+    keys: frozenset[Key]  # the items and tags in ``deps``, for a fast first check
+
+    @classmethod
+    def of(
+        cls, file: OutputFile, template: str, deps: Iterable[Dependency], templates: frozenset[str]
+    ) -> Rendered:
+        deps = frozenset(deps)
+        return cls(file, template, deps, templates, frozenset(key for key, _ in deps))
+
+
+class SiteChanges:
+    """What differs between the last good build and this one, asked per dependency."""
+
+    def __init__(
+        self, site: Site, old_site: Site | None, old_fingerprints: dict[Key, Hashable]
+    ) -> None:
+        self.site = site
+        self.fingerprints = fingerprints(site)
+        old = old_fingerprints
+        self.keys = {
+            key
+            for key in set(old) | set(self.fingerprints)
+            if old.get(key) != self.fingerprints.get(key)
+        }
+        self._old_site = old_site
+        self._old_objects = model_objects(old_site) if old_site else {}
+        self._new_objects = model_objects(site)
+        self._answers: dict[Dependency, bool] = {}
+        self._keys_to_check = self.keys | {SITE_KEY}
+
+    def touches(self, record: Rendered) -> bool:
+        """Whether anything ``record`` read differs now."""
+        if record.keys.isdisjoint(self._keys_to_check):
+            return False
+        return any(
+            self._changed(dep) for dep in record.deps if dep[0] == SITE_KEY or dep[0] in self.keys
+        )
+
+    def _changed(self, dep: Dependency) -> bool:
+        answer = self._answers.get(dep)
+        if answer is None:
+            answer = self._compare(dep)
+            self._answers[dep] = answer
+        return answer
+
+    def _compare(self, dep: Dependency) -> bool:
+        key, attribute = dep
+        if key == SITE_KEY:
+            old_obj: object = self._old_site
+            new_obj: object = self.site
+        else:
+            old_obj, new_obj = self._old_objects.get(key), self._new_objects.get(key)
+        if old_obj is None or new_obj is None or not attribute:
+            return True
+        return attribute_value(old_obj, attribute) != attribute_value(new_obj, attribute)
+
+
+Changes = SiteChanges | PatchChanges
+
+PARALLEL_MIN_PAGES = 400  # fewer pages render faster than a pool of processes starts
+
+
+RenderJob = tuple[Renderer, list[PageSpec], dict[str, frozenset[str]], Staging | None]
+
+
+def render_page(job: RenderJob, index: int) -> tuple[Rendered | None, list[ContentError]]:
+    """Render one page, noting what it reads; also returns the template errors it made
+    (a worker process's renderer collects them, so they travel back with the page)."""
+    renderer, pages, closures, staging = job
+    page = pages[index]
+    errors_before = len(renderer.errors)
+    with recording() as deps:
+        if page.subject is not None:
+            note(page.subject)  # a page always depends on what it is about
+        rendered = renderer.render_page(page)
+    errors = renderer.errors[errors_before:]
+    if rendered is None:
+        return None, errors
+    file = OutputFile(rendered.path, rendered.source, content=rendered.content)
+    if staging is not None:
+        file = OutputFile(file.path, file.source, written=staging.write(file))
+    return Rendered.of(file, page.template, deps, closures[page.template]), errors
+
+
+def render_notes(
+    job: tuple[Renderer, list[Release]], index: int
+) -> tuple[str, frozenset[Dependency], list[ContentError]]:
+    """One release's notes for the feeds, what they read, and any template errors
+    (which a worker process's renderer collects, so they travel back with the notes)."""
+    renderer, releases = job
+    release = releases[index]
+    errors_before = len(renderer.errors)
+    with recording() as deps:
+        html = renderer.render(NOTES_TEMPLATE, release.url, release=release) or ""
+    return html, frozenset(deps), renderer.errors[errors_before:]
+
+
+def reads(items: Iterable[Item], attributes: tuple[str, ...]) -> list[Dependency]:
+    """Dependencies of Python code that reads ``attributes`` of each of ``items``."""
+    return [(item.key, attribute) for item in items for attribute in attributes]
