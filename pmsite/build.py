@@ -12,7 +12,15 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from .cache import Manifest, folder_stamps, inputs_digest, manifest_path, output_unchanged
+from .cache import (
+    Manifest,
+    inputs_digest,
+    load_written,
+    manifest_path,
+    output_folders,
+    output_stamp,
+    save_written,
+)
 from .errors import ContentError
 from .gitinfo import git_state
 from .theme import builtin_theme_dir
@@ -72,15 +80,16 @@ def build(
         previous is not None
         and previous.settings == settings
         and previous.inputs == inputs
-        and output_unchanged(output_dir, previous.outputs, previous.folders)
+        and output_stamp(output_dir, previous.outputs, previous.folders) == previous.stamp
     ):
-        pages = sum(1 for name in previous.outputs if name.endswith(".html"))
         seconds = time.perf_counter() - start
-        return BuildResult(output_dir, pages, len(previous.outputs) - 1, seconds, up_to_date=True)
+        files = len(previous.outputs) - 1  # the marker file is not counted
+        return BuildResult(output_dir, previous.pages, files, seconds, up_to_date=True)
     from .session import BuildSession  # the stages' libraries load only when needed
 
     session = BuildSession(site_dir, base_url, drafts, audience, use_cache=use_cache, track=False)
-    with staged_output(output_dir, previous.outputs if previous else None) as staging:
+    before = load_written(manifest_file) if use_cache else None
+    with staged_output(output_dir, before) as staging:
         outcome = session.build(staging)  # pages are written as they are rendered
         written = {
             file.path: file.written if file.written is not None else staging.write(file)
@@ -90,7 +99,10 @@ def build(
     if use_cache:
         session.save_cache()
         with contextlib.suppress(OSError):
-            folders = folder_stamps(output_dir, written)
-            Manifest(settings, inputs, written, folders).save(manifest_file)
+            outputs = list(written)
+            folders = output_folders(outputs)
+            stamp = output_stamp(output_dir, outputs, folders) or ""
+            save_written(manifest_file, written)
+            Manifest(settings, inputs, outputs, folders, stamp).save(manifest_file)
     seconds = time.perf_counter() - start
     return BuildResult(output_dir, outcome.pages, len(outcome.files), seconds, outcome.warnings)

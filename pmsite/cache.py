@@ -109,8 +109,8 @@ def save_markdown(site_dir: Path, unsafe_html: bool, cache: dict[tuple[str, bool
     os.replace(temporary, path)
 
 
-def _stamps_below(folder: str, stamps: list[str]) -> None:
-    """Add the path, size, modification time and inode of every file below ``folder`` to
+def _stamps_below(folder: str, stamps: list[tuple]) -> None:
+    """Add (path, size, modification time, inode) of every file below ``folder`` to
     ``stamps``, like os.walk (symlinked folders are listed but not entered). Plain
     strings and scandir, not pathlib: a no-op build of 10,000 items stats 10,000 files."""
     pending = [folder]
@@ -129,9 +129,9 @@ def _stamps_below(folder: str, stamps: list[str]) -> None:
                         continue
                     stat = entry.stat()
                 except OSError:
-                    stamps.append(f"{entry.path}\0?")
+                    stamps.append((entry.path, -1, -1, -1))
                     continue
-                stamps.append(f"{entry.path}\0{stat.st_size}\0{stat.st_mtime_ns}\0{stat.st_ino}")
+                stamps.append((entry.path, stat.st_size, stat.st_mtime_ns, stat.st_ino))
 
 
 def digest(data: bytes) -> str:
@@ -140,28 +140,36 @@ def digest(data: bytes) -> str:
 
 @dataclass
 class Manifest:
-    """What one build into one output folder read and wrote."""
+    """What one build into one output folder read and wrote, in the form a no-op build
+    checks quickly: the written files and folders as two lists, and one digest of their
+    sizes and times (``output_stamp``). The files' digests, needed only to build, are in
+    a second file (``load_written``)."""
 
     settings: str = ""
     inputs: str = ""  # inputs_digest() of what the build read
-    outputs: dict[str, list] = field(default_factory=dict)  # path -> [size, mtime, digest]
-    folders: dict[str, int] = field(default_factory=dict)  # output folder -> mtime_ns
+    outputs: list[str] = field(default_factory=list)  # the files written, in order
+    folders: list[str] = field(default_factory=list)  # their folders ("" is the root)
+    stamp: str = ""  # output_stamp() right after writing
 
     @classmethod
     def load(cls, path: Path) -> Manifest | None:
         data = _read_json(path)
         if not isinstance(data, dict) or data.get("versions") != versions():
             return None
-        return cls(
-            data.get("settings", ""),
-            data.get("inputs", ""),
-            data.get("outputs", {}),
-            data.get("folders", {}),
-        )
+        try:
+            outputs, folders = data["outputs"].split("\n"), data["folders"].split("\n")
+            return cls(data["settings"], data["inputs"], outputs, folders, data["stamp"])
+        except (KeyError, AttributeError, TypeError):
+            return None
 
     def save(self, path: Path) -> None:
         data = {"versions": versions(), "settings": self.settings, "inputs": self.inputs}
-        _write_json(path, {**data, "outputs": self.outputs, "folders": self.folders})
+        lists = {"outputs": "\n".join(self.outputs), "folders": "\n".join(self.folders)}
+        _write_json(path, {**data, **lists, "stamp": self.stamp})
+
+    @property
+    def pages(self) -> int:
+        return sum(1 for name in self.outputs if name.endswith(".html"))
 
 
 def manifest_path(site_dir: Path, output_dir: Path) -> Path:
@@ -169,19 +177,35 @@ def manifest_path(site_dir: Path, output_dir: Path) -> Path:
     return cache_dir(site_dir) / f"manifest-{name}.json"
 
 
+def _written_path(manifest: Path) -> Path:
+    return manifest.with_name(manifest.name.replace("manifest-", "written-", 1))
+
+
+def load_written(manifest: Path) -> dict[str, list] | None:
+    """What the last build wrote (path -> [size, mtime, digest]), beside ``manifest``."""
+    data = _read_json(_written_path(manifest))
+    if not isinstance(data, dict) or data.get("versions") != versions():
+        return None
+    written = data.get("written")
+    return written if isinstance(written, dict) else None
+
+
+def save_written(manifest: Path, written: dict[str, list]) -> None:
+    _write_json(_written_path(manifest), {"versions": versions(), "written": written})
+
+
 def inputs_digest(folders: list[Path]) -> str:
     """One digest of the path, size, modification time and inode of every file a build
     reads: equal digests mean nothing was added, removed or touched."""
-    stamps: list[str] = []
+    stamps: list[tuple] = []
     for folder in folders:
         _stamps_below(str(folder), stamps)
     stamps.sort()
-    return digest("\n".join(stamps).encode("utf-8", "surrogateescape"))
+    return digest(repr(stamps).encode("utf-8", "surrogateescape"))
 
 
-def folder_stamps(output_dir: Path, outputs: dict[str, list]) -> dict[str, int]:
-    """The modification time of every folder of a just-written output (its root is "")."""
-    root = str(output_dir.resolve())
+def output_folders(outputs: list[str]) -> list[str]:
+    """Every folder holding the files ``outputs`` (the output's root is "")."""
     folders = {""}
     for name in outputs:
         while "/" in name:
@@ -189,26 +213,24 @@ def folder_stamps(output_dir: Path, outputs: dict[str, list]) -> dict[str, int]:
             if name in folders:
                 break
             folders.add(name)
-    return {name: os.stat(os.path.join(root, name)).st_mtime_ns for name in sorted(folders)}
+    return sorted(folders)
 
 
-def output_unchanged(output_dir: Path, outputs: dict[str, list], folders: dict[str, int]) -> bool:
-    """Whether the output folder still holds exactly the files the last build wrote.
-
-    Each file is checked by size and time; a file added, removed or renamed anywhere
-    changes the time of the folder holding it, so no folder needs listing."""
-    if "" not in folders:
-        return False  # a manifest without folder times: check by building
-    root = str(output_dir.resolve())
-    stat = os.stat
+def output_stamp(output_dir: Path, outputs: list[str], folders: list[str]) -> str | None:
+    """One digest of the size and time of each file and the time of each folder; None
+    when one is missing. A file changed in place changes its own time; a file added,
+    removed or renamed changes its folder's, so no folder needs listing."""
     try:
-        for name, mtime in folders.items():
-            if stat(f"{root}/{name}").st_mtime_ns != mtime:
-                return False
-        for name, (size, mtime, _) in outputs.items():
-            found = stat(f"{root}/{name}")
-            if found.st_mtime_ns != mtime or found.st_size != size:
-                return False
-    except (OSError, ValueError, TypeError):
-        return False
-    return True
+        root = os.open(output_dir, os.O_RDONLY | os.O_DIRECTORY)
+    except OSError:
+        return None
+    try:
+        stat = os.stat
+        times = [stat(name or ".", dir_fd=root).st_mtime_ns for name in folders]
+        found = [stat(name, dir_fd=root) for name in outputs]
+    except (OSError, ValueError):
+        return None
+    finally:
+        os.close(root)
+    sizes = [(entry.st_size, entry.st_mtime_ns) for entry in found]
+    return digest(repr((times, sizes)).encode())

@@ -6,12 +6,10 @@ Exit codes: 0 success, 1 content or output problems, 2 usage errors.
 from __future__ import annotations
 
 import argparse
-import logging
 import os
 import signal
 import sys
 import time
-import traceback
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -318,6 +316,8 @@ def _shown_path(path: Path) -> str:
 
 def _configure_logging(debug: bool) -> None:
     """Stage timings with --debug; the preview server's one line per rebuild, always."""
+    import logging  # here: a no-op build finishes before it would be used
+
     logging.basicConfig(level=logging.WARNING, format="%(name)s: %(message)s")
     logging.getLogger("pmsite").setLevel(logging.DEBUG if debug else logging.WARNING)
     serve_log = logging.getLogger("pmsite.serve")
@@ -331,7 +331,8 @@ def _configure_logging(debug: bool) -> None:
 def main(argv: Sequence[str] | None = None) -> int:
     parser = make_parser()
     args = parser.parse_args(argv)
-    _configure_logging(args.debug)
+    if args.debug or args.command == "serve":  # nothing else logs unless debugging
+        _configure_logging(args.debug)
     try:
         return args.handler(args)
     except UsageError as error:
@@ -339,6 +340,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 2
     except PmsiteError as error:
         if args.debug:
+            import traceback
+
             traceback.print_exc()
         print(error, file=sys.stderr)
         return 1

@@ -7,7 +7,6 @@ tells pmsite that a folder is its own, so it never replaces a folder a user made
 
 from __future__ import annotations
 
-import ctypes
 import fcntl
 import os
 import shutil
@@ -208,6 +207,8 @@ def _exchange(first: Path, second: Path) -> bool:
     system cannot (then nothing happened)."""
     if not sys.platform.startswith("linux"):
         return False
+    import ctypes  # here: only a build that writes needs it
+
     try:
         libc = ctypes.CDLL(None, use_errno=True)
         renameat2 = libc.renameat2
