@@ -242,7 +242,8 @@ class BuildSession:
         try:
             return self._apply_patch(site, markup, env, edits)
         except BaseException:
-            self._settings = ""  # the model may be half patched: rebuild it all next time
+            # The model may be half patched: the next build starts again from the files.
+            self._settings, self._site = "", None
             raise
 
     def _apply_patch(

@@ -118,3 +118,24 @@ def test_failed_patch_then_fix(site: Path) -> None:
     page.write_text(original, encoding="utf-8")
     session.forget([page])
     assert files_of(session.build(changed={page})) == clean_build(site)
+
+
+def test_template_error_during_a_patch_then_fix(site: Path) -> None:
+    # A template that fails only on some text: the patched build reports it, and the
+    # next build (patched or not) starts again from the files.
+    (site / "templates").mkdir()
+    (site / "templates/release.html").write_text(
+        '{% extends "!default/release.html" %}{% block content %}'
+        "{% if 'BOOM' in release.body.source %}{{ undefined_name.x }}{% endif %}"
+        "{{ super() }}{% endblock %}"
+    )
+    session = BuildSession(site)
+    session.build()
+    page = site / "content/releases/1.9.0.md"
+    replace(page, "built in the background", "built BOOM")
+    session.forget([page])
+    with pytest.raises(ContentErrors):
+        session.build(changed={page})
+    replace(page, "built BOOM", "built quietly")
+    session.forget([page])
+    assert files_of(session.build(changed={page})) == clean_build(site)
