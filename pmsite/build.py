@@ -7,11 +7,13 @@ Stage timings are logged at debug level (``pmsite --debug build``).
 from __future__ import annotations
 
 import contextlib
+import os
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from . import MAX_FILE_ENV
 from .cache import (
     Manifest,
     inputs_digest,
@@ -68,7 +70,8 @@ def build(
     output_dir = output_dir or site_dir / "output"
     check_output_dir(site_dir, output_dir)
     manifest_file = manifest_path(site_dir, output_dir)
-    settings = f"{base_url}|{drafts}|{audience}|{git_state(site_dir)}"
+    limit = os.environ.get(MAX_FILE_ENV, "")  # what a content file may weigh
+    settings = f"{base_url}|{drafts}|{audience}|{limit}|{git_state(site_dir)}"
     # Taken before anything is read, so a file changed during the build is seen next
     # time; pmsite's own code counts too (an upgrade or a local change rebuilds).
     package = Path(__file__).resolve().parent
@@ -101,7 +104,7 @@ def build(
         with contextlib.suppress(OSError):
             outputs = list(written)
             folders = output_folders(outputs)
-            stamp = output_stamp(output_dir, outputs, folders) or ""
+            stamp = output_stamp(output_dir, outputs, folders, written) or ""
             save_written(manifest_file, written)
             Manifest(settings, inputs, outputs, folders, stamp).save(manifest_file)
     seconds = time.perf_counter() - start

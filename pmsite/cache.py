@@ -44,7 +44,7 @@ def versions() -> str:
 def _installed_version(package: str) -> str:
     spec = importlib.util.find_spec(package)
     if spec is None or not spec.origin:
-        return "?"
+        return "?"  # not installed: pmsite cannot run without it anyway
     folder = os.path.dirname(os.path.dirname(spec.origin))
     prefix = f"{package}-"
     try:
@@ -54,7 +54,12 @@ def _installed_version(package: str) -> str:
     for name in names:
         if name.lower().startswith(prefix) and name.endswith((".dist-info", ".egg-info")):
             return name[len(prefix) :].rsplit(".", 1)[0]
-    return "?"
+    from importlib.metadata import PackageNotFoundError, version  # an unusual layout
+
+    try:
+        return version(package)
+    except PackageNotFoundError:
+        return "?"
 
 
 def cache_dir(site_dir: Path) -> Path:
@@ -110,10 +115,11 @@ def save_markdown(site_dir: Path, unsafe_html: bool, cache: dict[tuple[str, bool
 
 
 def _stamps_below(folder: str, stamps: list[tuple]) -> None:
-    """Add (path, size, modification time, inode) of every file below ``folder`` to
-    ``stamps``, like os.walk (symlinked folders are listed but not entered). Plain
-    strings and scandir, not pathlib: a no-op build of 10,000 items stats 10,000 files."""
-    pending = [folder]
+    """Add (path, size, modification time, change time, inode) of every file below
+    ``folder`` to ``stamps``. Symlinked folders are followed (Jinja reads templates
+    through them), each folder once. Plain strings and scandir, not pathlib: a no-op
+    build of 10,000 items stats 10,000 files."""
+    pending, seen = [folder], set()
     while pending:
         current = pending.pop()
         try:
@@ -123,15 +129,17 @@ def _stamps_below(folder: str, stamps: list[tuple]) -> None:
         with entries:
             for entry in entries:
                 try:
+                    stat = entry.stat()
                     if entry.is_dir():
-                        if not entry.is_symlink():
+                        if (stat.st_dev, stat.st_ino) not in seen:
+                            seen.add((stat.st_dev, stat.st_ino))
                             pending.append(entry.path)
                         continue
-                    stat = entry.stat()
                 except OSError:
-                    stamps.append((entry.path, -1, -1, -1))
+                    stamps.append((entry.path, -1, -1, -1, -1))
                     continue
-                stamps.append((entry.path, stat.st_size, stat.st_mtime_ns, stat.st_ino))
+                stamp = (stat.st_size, stat.st_mtime_ns, stat.st_ctime_ns, stat.st_ino)
+                stamps.append((entry.path, *stamp))
 
 
 def digest(data: bytes) -> str:
@@ -216,10 +224,16 @@ def output_folders(outputs: list[str]) -> list[str]:
     return sorted(folders)
 
 
-def output_stamp(output_dir: Path, outputs: list[str], folders: list[str]) -> str | None:
-    """One digest of the size and time of each file and the time of each folder; None
-    when one is missing. A file changed in place changes its own time; a file added,
-    removed or renamed changes its folder's, so no folder needs listing."""
+def output_stamp(
+    output_dir: Path, outputs: list[str], folders: list[str], written: dict[str, list] | None = None
+) -> str | None:
+    """One digest of the size and times of each file and the time of each folder; None
+    when one is missing. A file changed in place changes its own times; a file added,
+    removed or renamed changes its folder's, so no folder needs listing. The change time
+    counts too: a tool can set a file's modification time back, never its change time.
+
+    With ``written`` (just after a build), each file's entry gets its change time as it
+    is now, after the swap, so the next build links only files nobody touched since."""
     try:
         root = os.open(output_dir, os.O_RDONLY | os.O_DIRECTORY)
     except OSError:
@@ -232,5 +246,8 @@ def output_stamp(output_dir: Path, outputs: list[str], folders: list[str]) -> st
         return None
     finally:
         os.close(root)
-    sizes = [(entry.st_size, entry.st_mtime_ns) for entry in found]
+    sizes = [(entry.st_size, entry.st_mtime_ns, entry.st_ctime_ns) for entry in found]
+    if written is not None:
+        for name, (size, mtime, ctime) in zip(outputs, sizes, strict=True):
+            written[name] = [size, mtime, written[name][2], ctime]
     return digest(repr((times, sizes)).encode())

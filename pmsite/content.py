@@ -16,6 +16,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
+from . import MAX_FILE_ENV
 from .errors import ErrorList, UsageError, did_you_mean, display_path
 from .yamlload import YamlError, YamlMap, load_yaml
 
@@ -35,7 +36,6 @@ YAML_SUFFIXES = {".yaml", ".yml"}
 DATA_SUFFIXES = {".csv"}
 # Content files bigger than this are refused (static files are copied whatever their size).
 MAX_FILE_BYTES = 10 * 1024 * 1024
-MAX_FILE_ENV = "PMSITE_MAX_FILE_MB"
 _MB = 1024 * 1024
 # Control characters, line separators and undecodable bytes (lone surrogates) in names.
 _BAD_NAME_CHARACTER = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029\ud800-\udfff]")

@@ -34,7 +34,7 @@ from .errors import ContentError, ErrorList, OutputError
 from .feeds import (
     sitemap,
 )
-from .gitinfo import GitReader, apply_git_date, apply_git_dates
+from .gitinfo import GitDates, GitReader, apply_git_date, apply_git_dates
 from .items import ItemCache, read_item, read_items
 from .markup import MarkupRenderer, code_stylesheet
 from .model import Site
@@ -107,6 +107,9 @@ class BuildSession:
         self._extra_files: list[OutputFile] = []  # sitemap.xml and the assets
         self._kinds: dict[Path, str] = {}  # the kind of each content document
         self._warnings: list[ContentError] = []
+        self._last_good = False  # whether the last build succeeded (a patch needs it)
+        self._last_git = GitDates()  # what git said in the last load
+        self._git_dates = GitDates()  # ... and in the last good full build
         self._reads: dict[Key, set[str]] = {}  # the attributes outputs read, by key
 
     @contextmanager
@@ -148,7 +151,8 @@ class BuildSession:
             site = assemble_site(config, items, errors, self.drafts, self.audience)
         errors.raise_if_any()
         with self._stage("git"):
-            apply_git_dates(site, self.site_dir, self.git.read())
+            self._last_git = self.git.read()
+            apply_git_dates(site, self.site_dir, self._last_git)
         with self._stage("markdown"):
             markup = self._markup_for(config.unsafe_html)
             markup.render_all(text for item in site.items() for text in item.texts())
@@ -179,10 +183,23 @@ class BuildSession:
         """
         self._stages = {}
         self._staging = staging
-        if changed:
-            outcome = self._patch(changed)
-            if outcome is not None:
-                return outcome
+        last_good, self._last_good = self._last_good, False
+        try:
+            outcome = self._patch(changed) if changed and last_good else None
+            if outcome is None:
+                outcome = self._full_build()
+        except BaseException:
+            # Nothing made for a failed build is kept: its templates (the environment
+            # compiled them), its feed notes and search lines, and (from a failed patch)
+            # the model it patched.
+            self._env, self._closures = None, {}
+            self._outputs.forget()
+            raise
+        self._last_good = True
+        return outcome
+
+    def _full_build(self) -> BuildOutcome:
+        """Read, link and convert everything, then render what changed."""
         site, tree, errors = self.load()
         self._start_render(site, tree)
         renderer = Renderer(site, self.site_dir, self._env)
@@ -200,7 +217,7 @@ class BuildSession:
         previous = self._records
         rendered = [path for path, record in records.items() if previous.get(path) is not record]
         self._commit(records, changes, patched=False)
-        self._pages, self._extra_files = pages, extra
+        self._pages, self._extra_files, self._git_dates = pages, extra, self._last_git
         self._kinds = {document.path: document.kind for document in tree.documents}  # or {}
         warnings = list(errors.warnings)
         if not site.config.base_url:
@@ -239,8 +256,11 @@ class BuildSession:
                 if found.errors or found.warnings or fields is None or linked is None:
                     return None
                 edits.append(TextEdit(linked, item, fields))
+        git = self.git.read()
+        if not _same_git(self._git_dates, git, {path.resolve() for path in paths}):
+            return None  # a commit or a checkout can change every item's date and link
         try:
-            return self._apply_patch(site, markup, env, edits)
+            return self._apply_patch(site, markup, env, edits, git)
         except BaseException:
             # The model may be half patched: the next build starts again from the files.
             self._settings, self._site = "", None
@@ -252,6 +272,7 @@ class BuildSession:
         markup: MarkupRenderer,
         env: jinja2.Environment,
         edits: list[TextEdit],
+        git: GitDates,
     ) -> BuildOutcome:
         self._changed_templates = set()  # a patch is only taken when none changed
         with self._stage("markdown"):
@@ -261,7 +282,6 @@ class BuildSession:
             reads = [(key, attribute) for key in keys for attribute in self._reads.get(key, ())]
             values = ReadValues(site, edits, reads)
             apply(edits)
-            git = self.git.read()
             for edit in edits:
                 apply_git_date(edit.linked, self.site_dir, git, site.config.repo_url)
             fingerprints = dict(self._fingerprints)
@@ -415,3 +435,15 @@ def _template_digests(env: jinja2.Environment) -> dict[str, str]:
         except (jinja2.TemplateError, OSError, UnicodeDecodeError):
             digests[name] = "unreadable"
     return digests
+
+
+def _same_git(before: GitDates, now: GitDates, edited: set[Path]) -> bool:
+    """Whether git gives every item but the edited ones the same date and edit link."""
+    if now.root is None and before.root is None:
+        return True  # no git: no dates
+    return (
+        now.root == before.root
+        and now.branch == before.branch
+        and now.dates is before.dates  # read again only when HEAD moved
+        and now.dirty - edited == before.dirty - edited
+    )

@@ -105,7 +105,8 @@ def output_lock(output_dir: Path) -> Iterator[None]:
             fcntl.flock(lock, fcntl.LOCK_UN)
 
 
-Written = dict[str, list]  # path -> [size, mtime_ns, digest] of each file in the output
+# path -> [size, mtime_ns, digest] of each file in the output, and ctime_ns once swapped in
+Written = dict[str, list]
 
 
 class Staging:
@@ -168,13 +169,15 @@ def commit(staging: Staging, written: Written) -> Written:
 
 def _link_unchanged(current: Path, target: Path, fingerprint: str, before: list | None) -> bool:
     """Hard-link ``current`` to ``target`` when it is the file the last build wrote (same
-    size and time as recorded) and the new bytes are the same (same digest)."""
+    size and times as recorded) and the new bytes are the same (same digest)."""
     if before is None or before[2] != fingerprint:
         return False
     try:
         stat = current.stat()
         if [stat.st_size, stat.st_mtime_ns] != before[:2]:
             return False
+        if len(before) > 3 and stat.st_ctime_ns != before[3]:
+            return False  # rewritten with its time set back (cp -p, rsync --inplace)
         os.link(current, target)
     except OSError:
         return False

@@ -3,6 +3,7 @@ Markdown gives the same output as a clean build, and a damaged cache is ignored.
 
 from __future__ import annotations
 
+import os
 import shutil
 from pathlib import Path
 
@@ -131,3 +132,31 @@ def test_options_are_part_of_what_was_built(site: Path) -> None:
     drafts = run_pmsite("build", "--site", site, "--drafts")
     assert drafts.stdout.startswith("Built ")
     assert (site / "output/goals/secret-project/index.html").is_file()
+
+
+def test_edit_through_a_symlinked_template_folder_is_noticed(site: Path, tmp_path: Path) -> None:
+    shared = tmp_path / "shared-partials"
+    shared.mkdir()
+    (shared / "note.html").write_text("<p>shared</p>\n")
+    (site / "templates").mkdir()
+    (site / "templates/partials").symlink_to(shared)
+    assert run_pmsite("build", "--site", site).returncode == 0
+    assert run_pmsite("build", "--site", site).stdout.startswith("Nothing changed")
+    (shared / "note.html").write_text("<p>changed</p>\n")
+    assert run_pmsite("build", "--site", site).stdout.startswith("Built ")
+
+
+def test_a_rewrite_that_keeps_size_and_modification_time_is_noticed(site: Path) -> None:
+    assert run_pmsite("build", "--site", site).returncode == 0
+    page = site / "output/roadmap/index.html"
+    before = page.stat()
+    page.write_bytes(b"x" * before.st_size)
+    os.utime(page, ns=(before.st_atime_ns, before.st_mtime_ns))  # as cp -p would
+    assert run_pmsite("build", "--site", site).stdout.startswith("Built ")
+    assert b"x" * 100 not in page.read_bytes()
+
+
+def test_a_different_file_size_limit_is_a_different_build(site: Path) -> None:
+    assert run_pmsite("build", "--site", site).returncode == 0
+    result = run_pmsite("build", "--site", site, env={"PMSITE_MAX_FILE_MB": "50"})
+    assert result.stdout.startswith("Built ")

@@ -3,6 +3,8 @@ a clean build: text edits patch the last build, anything else takes the full pat
 
 from __future__ import annotations
 
+import shutil
+import subprocess
 from pathlib import Path
 
 import pytest
@@ -10,6 +12,7 @@ import pytest
 from pmsite.errors import ContentErrors
 from pmsite.session import BuildSession
 
+from .conftest import ROOT
 from .test_incremental import EDITS, Edit, clean_build, files_of, replace
 from .test_incremental import site as site  # the fixture
 
@@ -139,3 +142,67 @@ def test_template_error_during_a_patch_then_fix(site: Path) -> None:
     replace(page, "built BOOM", "built quietly")
     session.forget([page])
     assert files_of(session.build(changed={page})) == clean_build(site)
+
+
+def told(session: BuildSession, site: Path, *names: str) -> dict[str, bytes] | None:
+    """Build after the watcher reported ``names``; None when the build fails."""
+    paths = {site / name for name in names}
+    session.forget(paths)
+    try:
+        return files_of(session.build(changed=paths))
+    except ContentErrors:
+        return None
+
+
+GOAL, RELEASE = "content/goals/offline-mode.md", "content/releases/1.9.0.md"
+
+
+def test_text_edit_after_a_failed_build_does_not_hide_the_error(site: Path) -> None:
+    session = BuildSession(site)
+    session.build()
+    replace(site / GOAL, "status:", "status: bogus\nxstatus:")
+    assert told(session, site, GOAL) is None
+    replace(site / RELEASE, "built in the background", "built while you work")
+    assert told(session, site, RELEASE) is None  # the goal is still broken
+
+
+def test_nothing_from_a_failed_build_is_reused(site: Path) -> None:
+    # The build fails late (two files write feed.xml), after it made search lines from
+    # a new title and compiled an overriding template; both are undone before the
+    # next builds, which must not show either.
+    session = BuildSession(site)
+    session.build()
+    (site / "templates").mkdir()
+    page = (ROOT / "templates/page.html").read_text(encoding="utf-8")
+    (site / "templates/page.html").write_text(page.replace("</article>", "OVERRIDE</article>"))
+    replace(site / GOAL, "title: Offline mode", "title: Offline BOOM")
+    (site / "content/static/feed.xml").write_text("x")
+    changed = (GOAL, "templates/page.html", "content/static/feed.xml")
+    assert told(session, site, *changed) is None
+    replace(site / GOAL, "title: Offline BOOM", "title: Offline mode")
+    (site / "templates/page.html").unlink()
+    (site / "content/static/feed.xml").unlink()
+    assert told(session, site, *changed) == clean_build(site)
+    replace(site / "content/pages/about.md", "We make", "We build")
+    replace(site / RELEASE, "built in the background", "built while you work")
+    built = told(session, site, "content/pages/about.md", RELEASE)
+    assert built == clean_build(site)
+    assert built is not None and b"BOOM" not in built["search.json"]
+
+
+@pytest.mark.skipif(shutil.which("git") is None, reason="git is not installed")
+def test_a_commit_between_edits_updates_every_date(site: Path) -> None:
+    def git(*args: str) -> None:
+        identity = ("-c", "user.email=a@example.org", "-c", "user.name=A")
+        subprocess.run(["git", *identity, *args], cwd=site, check=True, capture_output=True)
+
+    git("init", "-q", "-b", "main")
+    git("add", "-A")
+    git("commit", "-qm", "start")
+    session = BuildSession(site)
+    session.build()
+    replace(site / GOAL, "Offline first", "Offline-first")  # uncommitted: no date
+    assert told(session, site, GOAL) == clean_build(site)
+    git("commit", "-qam", "goal")  # HEAD moves; no content file changes
+    replace(site / RELEASE, "built in the background", "built while you work")
+    assert told(session, site, RELEASE) == clean_build(site)
