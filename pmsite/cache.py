@@ -20,8 +20,11 @@ import hashlib
 import importlib.util
 import json
 import os
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TextIO
 
 from . import __version__
 
@@ -73,13 +76,21 @@ def _read_json(path: Path) -> object:
         return None  # missing or damaged: as if there were no cache
 
 
-def _write_json(path: Path, data: object) -> None:
-    """Write atomically (a temp file renamed over), so a killed build never leaves half."""
+@contextmanager
+def _replacing(path: Path) -> Iterator[TextIO]:
+    """A text file to write that replaces ``path`` only once complete (a temp file
+    renamed over it), so a killed build never leaves half a cache file."""
     path.parent.mkdir(parents=True, exist_ok=True)
     (path.parent / ".gitignore").write_text("*\n", encoding="utf-8")
     temporary = path.with_name(f".{path.name}.{os.getpid()}")
-    temporary.write_text(json.dumps(data, ensure_ascii=False), encoding="utf-8")
+    with open(temporary, "w", encoding="utf-8") as out:
+        yield out
     os.replace(temporary, path)
+
+
+def _write_json(path: Path, data: object) -> None:
+    with _replacing(path) as out:
+        out.write(json.dumps(data, ensure_ascii=False))
 
 
 def load_markdown(site_dir: Path, unsafe_html: bool) -> dict[tuple[str, bool], str]:
@@ -102,16 +113,11 @@ def load_markdown(site_dir: Path, unsafe_html: bool) -> dict[tuple[str, bool], s
 def save_markdown(site_dir: Path, unsafe_html: bool, cache: dict[tuple[str, bool], str]) -> None:
     """Write the converted Markdown as JSON Lines (a header, then one entry per line),
     written entry by entry and renamed into place."""
-    path = cache_dir(site_dir) / MARKDOWN_FILE
-    path.parent.mkdir(parents=True, exist_ok=True)
-    (path.parent / ".gitignore").write_text("*\n", encoding="utf-8")
-    temporary = path.with_name(f".{path.name}.{os.getpid()}")
     dumps = json.JSONEncoder(ensure_ascii=False).encode
-    with open(temporary, "w", encoding="utf-8") as out:
+    with _replacing(cache_dir(site_dir) / MARKDOWN_FILE) as out:
         out.write(dumps([versions(), unsafe_html]) + "\n")
         for (source, inline), html in cache.items():
             out.write(dumps([source, inline, html]) + "\n")
-    os.replace(temporary, path)
 
 
 def _stamps_below(folder: str, stamps: list[tuple]) -> None:

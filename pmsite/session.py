@@ -28,6 +28,7 @@ from .deps import (
     SITE_KEY,
     Key,
     fingerprint,
+    model_objects,
     template_closure,
 )
 from .errors import ContentError, ErrorList, OutputError
@@ -108,8 +109,7 @@ class BuildSession:
         self._kinds: dict[Path, str] = {}  # the kind of each content document
         self._warnings: list[ContentError] = []
         self._last_good = False  # whether the last build succeeded (a patch needs it)
-        self._last_git = GitDates()  # what git said in the last load
-        self._git_dates = GitDates()  # ... and in the last good full build
+        self._git = GitDates()  # what git said when the model was last read or patched
         self._reads: dict[Key, set[str]] = {}  # the attributes outputs read, by key
 
     @contextmanager
@@ -151,8 +151,8 @@ class BuildSession:
             site = assemble_site(config, items, errors, self.drafts, self.audience)
         errors.raise_if_any()
         with self._stage("git"):
-            self._last_git = self.git.read()
-            apply_git_dates(site, self.site_dir, self._last_git)
+            self._git = self.git.read()
+            apply_git_dates(site, self.site_dir, self._git)
         with self._stage("markdown"):
             markup = self._markup_for(config.unsafe_html)
             markup.render_all(text for item in site.items() for text in item.texts())
@@ -214,11 +214,9 @@ class BuildSession:
         extra = [*self._sitemap(site, records), *self._assets(renderer.env, tree)]
         files = [record.file for record in records.values()] + extra
         check_unique_paths(files)
-        previous = self._records
-        rendered = [path for path, record in records.items() if previous.get(path) is not record]
-        self._commit(records, changes, patched=False)
-        self._pages, self._extra_files, self._git_dates = pages, extra, self._last_git
-        self._kinds = {document.path: document.kind for document in tree.documents}  # or {}
+        rendered = self._commit(records, changes, patched=False)
+        self._pages, self._extra_files = pages, extra
+        self._kinds = {document.path: document.kind for document in tree.documents}
         warnings = list(errors.warnings)
         if not site.config.base_url:
             warnings.append(
@@ -240,7 +238,7 @@ class BuildSession:
         kinds = [self._kinds.get(path.resolve()) for path in paths]
         if site is None or markup is None or env is None or None in kinds or not self.track:
             return None
-        objects = {item.key: item for item in site.items()}
+        objects = model_objects(site)
         edits = []
         with self._stage("read"):
             for path, kind in zip(paths, kinds, strict=True):
@@ -257,7 +255,7 @@ class BuildSession:
                     return None
                 edits.append(TextEdit(linked, item, fields))
         git = self.git.read()
-        if not _same_git(self._git_dates, git, {path.resolve() for path in paths}):
+        if not _same_git(self._git, git, {path.resolve() for path in paths}):
             return None  # a commit or a checkout can change every item's date and link
         try:
             return self._apply_patch(site, markup, env, edits, git)
@@ -291,9 +289,8 @@ class BuildSession:
             records = self._render_pages(site, renderer, changes, self._pages)
             records.update(self._render_feeds(site, renderer, changes))
             renderer.raise_if_errors()
-        previous = self._records
-        rendered = [path for path, record in records.items() if previous.get(path) is not record]
-        self._commit(records, changes, patched=True)
+        rendered = self._commit(records, changes, patched=True)
+        self._git = git
         files = [record.file for record in records.values()] + self._extra_files
         outcome = BuildOutcome(site, files, rendered, len(records) - len(rendered))
         outcome.warnings, outcome.stages = list(self._warnings), dict(self._stages)
@@ -400,22 +397,24 @@ class BuildSession:
             files.append(OutputFile(relative, f"content/static/{relative}", copy_from=path))
         return files
 
-    def _commit(self, records: dict[str, Rendered], changes: Changes, patched: bool) -> None:
+    def _commit(self, records: dict[str, Rendered], changes: Changes, patched: bool) -> list[str]:
+        """Keep this build's records for the next one; returns the paths rendered again."""
+        previous = self._records
+        rendered = [path for path, record in records.items() if previous.get(path) is not record]
         if self.track:
             # What the outputs read of each item and of the site, for patched builds:
             # made again after a full build, added to after a patched one.
-            previous = self._records if patched else {}
             reads = self._reads if patched else {}
-            for path, record in records.items():
-                if previous.get(path) is not record:
-                    for key, attribute in record.deps:
-                        reads.setdefault(key, set()).add(attribute)
+            for path in rendered if patched else records:
+                for key, attribute in records[path].deps:
+                    reads.setdefault(key, set()).add(attribute)
             self._reads = reads
         self._records = records
         self._fingerprints = changes.fingerprints
         self._site = changes.site
         self._outputs.keep_only(changes.fingerprints)
         self._template_digests = self._new_template_digests
+        return rendered
 
 
 _CODE_CSS = code_stylesheet().encode("utf-8")

@@ -120,7 +120,7 @@ class Staging:
         self.output_dir = output_dir
         self.previous = previous
         self.path = output_dir.parent / f".{output_dir.name}.tmp-{os.getpid()}"
-        self._folders: set[Path] = set()
+        self._folders: set[Path] = {self.path}  # made already
 
     def write(self, file: OutputFile) -> list:
         """Write one file; returns its [size, mtime_ns, digest] for the manifest."""
@@ -148,7 +148,6 @@ def staged_output(output_dir: Path, previous: Written | None = None) -> Iterator
         shutil.rmtree(staging.path, ignore_errors=True)
         try:
             staging.path.mkdir()
-            staging._folders.add(staging.path)
             yield staging
         except OSError as error:
             raise OutputError(f"could not write {output_dir}: {error}") from None
