@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import os
 import time
 from collections.abc import Collection, Hashable, Iterable, Iterator
 from contextlib import contextmanager
@@ -235,6 +236,9 @@ class BuildSession:
         """The build after an edit of text only, made by patching the last build's
         model; None when the edit is anything else (then the full path runs)."""
         site, markup, env = self._site, self._markup, self._env
+        # An editor's atomic save (write a temporary file, rename it over the real one)
+        # also reports the temporary file: one that is gone and was never read is moot.
+        paths = [p for p in paths if p.resolve() in self._kinds or os.path.lexists(p)]
         kinds = [self._kinds.get(path.resolve()) for path in paths]
         if site is None or markup is None or env is None or None in kinds or not self.track:
             return None

@@ -206,3 +206,18 @@ def test_a_commit_between_edits_updates_every_date(site: Path) -> None:
     git("commit", "-qam", "goal")  # HEAD moves; no content file changes
     replace(site / RELEASE, "built in the background", "built while you work")
     assert told(session, site, RELEASE) == clean_build(site)
+
+
+def test_an_atomic_save_through_a_temporary_file_is_patched(site: Path) -> None:
+    # Editors (and sed -i) write a temporary file and rename it over the real one: the
+    # watcher reports both paths, and the temporary one is gone by the build.
+    session = BuildSession(site)
+    session.build()
+    page = site / RELEASE
+    temporary = page.with_name("sedX1b2c3")
+    temporary.write_text(page.read_text().replace("in the background", "while you work"))
+    temporary.replace(page)
+    session.forget([page, temporary])
+    outcome = session.build(changed={page, temporary})
+    assert "link" not in outcome.stages  # patched
+    assert files_of(outcome) == clean_build(site)
