@@ -1,5 +1,5 @@
 """`python -m pmsite` runs the command line."""
 
-from .cli import main
+from pmsite.cli import main
 
 raise SystemExit(main())

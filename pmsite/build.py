@@ -13,8 +13,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from . import MAX_FILE_ENV
-from .cache import (
+from pmsite import MAX_FILE_ENV
+from pmsite.errors import ContentError
+from pmsite.load.git import git_state
+from pmsite.render.theme import builtin_theme_dir
+from pmsite.store.cache import (
     Manifest,
     inputs_digest,
     load_written,
@@ -23,15 +26,12 @@ from .cache import (
     output_stamp,
     save_written,
 )
-from .errors import ContentError
-from .gitinfo import git_state
-from .theme import builtin_theme_dir
-from .write import check_output_dir, commit, staged_output
+from pmsite.store.write import check_output_dir, commit, staged_output
 
 if TYPE_CHECKING:
-    from .content import ContentTree
-    from .errors import ErrorList
-    from .model import Site
+    from pmsite.errors import ErrorList
+    from pmsite.load.files import ContentTree
+    from pmsite.model.items import Site
 
 
 @dataclass
@@ -48,7 +48,7 @@ def load_site(
     site_dir: Path, base_url: str | None = None, drafts: bool = False
 ) -> tuple[Site, ContentTree, ErrorList]:
     """Read, check, link and convert the content; raises ContentErrors listing every problem."""
-    from .session import BuildSession
+    from pmsite.session import BuildSession
 
     return BuildSession(site_dir, base_url, drafts, track=False).load()
 
@@ -88,7 +88,7 @@ def build(
         seconds = time.perf_counter() - start
         files = len(previous.outputs) - 1  # the marker file is not counted
         return BuildResult(output_dir, previous.pages, files, seconds, up_to_date=True)
-    from .session import BuildSession  # the stages' libraries load only when needed
+    from pmsite.session import BuildSession  # the stages' libraries load only when needed
 
     session = BuildSession(site_dir, base_url, drafts, audience, use_cache=use_cache, track=False)
     before = load_written(manifest_file) if use_cache else None

@@ -18,10 +18,10 @@ from itertools import pairwise
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
-from .errors import ContentErrors
-from .model import Item, Release, Site
-from .session import BuildSession
-from .write import OutputFile
+from pmsite.errors import ContentErrors
+from pmsite.model.items import Item, Release, Site
+from pmsite.session import BuildSession
+from pmsite.store.write import OutputFile
 
 
 @dataclass(frozen=True, order=True)

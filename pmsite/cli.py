@@ -13,9 +13,9 @@ import time
 from collections.abc import Sequence
 from pathlib import Path
 
-from . import AUDIENCES, __version__
-from .build import build, load_site
-from .errors import ContentError, PmsiteError, UsageError
+from pmsite import AUDIENCES, __version__
+from pmsite.build import build, load_site
+from pmsite.errors import ContentError, PmsiteError, UsageError
 
 Parser = argparse.ArgumentParser
 
@@ -165,7 +165,9 @@ def _print_warnings(warnings: Sequence[ContentError]) -> None:
 
 def _cmd_build(args: argparse.Namespace) -> int:
     if args.base_url is not None:
-        from .config import base_url_problem  # loads the model, which a no-op build skips
+        from pmsite.load.config import (
+            base_url_problem,  # loads the model, which a no-op build skips
+        )
 
         if problem := base_url_problem(args.base_url):
             raise UsageError(f"--base-url: {problem}")
@@ -189,7 +191,7 @@ def _cmd_build(args: argparse.Namespace) -> int:
 
 
 def _cmd_serve(args: argparse.Namespace) -> int:
-    from .serve import PreviewServer
+    from pmsite.serve import PreviewServer
 
     _require_content(args.site)
     server = PreviewServer(
@@ -217,8 +219,8 @@ def _interrupt(signum: int, frame: object) -> None:
 
 
 def _cmd_check(args: argparse.Namespace) -> int:
-    from .check import format_findings, run_check
-    from .gitinfo import GitReader
+    from pmsite.check import format_findings, run_check
+    from pmsite.load.git import GitReader
 
     _require_content(args.site)
     findings = run_check(args.site, strict=args.strict, audience=args.audience)
@@ -233,7 +235,7 @@ def _cmd_check(args: argparse.Namespace) -> int:
 
 
 def _cmd_init(args: argparse.Namespace) -> int:
-    from .scaffold import init_site
+    from pmsite.scaffold import init_site
 
     target = args.dir or args.site
     written = init_site(target)
@@ -255,7 +257,7 @@ def _cmd_init(args: argparse.Namespace) -> int:
 
 
 def _cmd_new(args: argparse.Namespace) -> int:
-    from .scaffold import new_item
+    from pmsite.scaffold import new_item
 
     _require_content(args.site)
     path = new_item(args.site, args.kind, args.name)
@@ -264,9 +266,9 @@ def _cmd_new(args: argparse.Namespace) -> int:
 
 
 def _cmd_import(args: argparse.Namespace) -> int:
-    from .changelog import parse_changelog, write_release_files
-    from .content import read_text
-    from .errors import ErrorList
+    from pmsite.changelog.release_files import parse_changelog, write_release_files
+    from pmsite.errors import ErrorList
+    from pmsite.load.files import read_text
 
     errors = ErrorList()
     text = read_text(args.file, str(args.file), errors)
@@ -284,7 +286,7 @@ def _cmd_import(args: argparse.Namespace) -> int:
 
 
 def _cmd_export(args: argparse.Namespace) -> int:
-    from .changelog import export_changelog
+    from pmsite.changelog.release_files import export_changelog
 
     _require_content(args.site)
     text = export_changelog(load_site(args.site)[0])

@@ -10,8 +10,8 @@ from pathlib import Path
 
 import yaml
 
-from .errors import PmsiteError, UsageError
-from .semver import Version, parse_version
+from pmsite.errors import PmsiteError, UsageError
+from pmsite.model.semver import Version, parse_version
 
 KINDS = {"goal": "goals", "release": "releases", "reflection": "reflections", "metric": "metrics"}
 _SLUG = re.compile(r"^\w[\w.-]*$")

@@ -27,10 +27,10 @@ from urllib.parse import unquote, urlsplit
 from watchdog.events import FileSystemEvent, FileSystemEventHandler
 from watchdog.observers import Observer
 
-from .content import is_ignored_name
-from .errors import ContentErrors, PmsiteError, display_path
-from .session import BuildSession
-from .write import OutputFile
+from pmsite.errors import ContentErrors, PmsiteError, display_path
+from pmsite.load.files import is_ignored_name
+from pmsite.session import BuildSession
+from pmsite.store.write import OutputFile
 
 log = logging.getLogger("pmsite.serve")
 

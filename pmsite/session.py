@@ -21,31 +21,37 @@ from pathlib import Path
 
 import jinja2
 
-from .assemble import assemble_site
-from .cache import load_markdown, save_markdown
-from .config import read_config
-from .content import ContentTree, DocumentCache, read_content, text_digest
-from .deps import (
+from pmsite.errors import ContentError, ErrorList, OutputError
+from pmsite.incremental.outputs import FeedOutputs
+from pmsite.incremental.patch import PatchChanges, ReadValues, TextEdit, apply, text_fields_changed
+from pmsite.incremental.records import (
+    PARALLEL_MIN_PAGES,
+    Changes,
+    Rendered,
+    SiteChanges,
+    render_page,
+)
+from pmsite.incremental.tracking import (
     SITE_KEY,
     Key,
     fingerprint,
     model_objects,
     template_closure,
 )
-from .errors import ContentError, ErrorList, OutputError
-from .feeds import (
+from pmsite.load.config import read_config
+from pmsite.load.files import ContentTree, DocumentCache, read_content, text_digest
+from pmsite.load.git import GitDates, GitReader, apply_git_date, apply_git_dates
+from pmsite.load.link import assemble_site
+from pmsite.load.readers import ItemCache, read_item, read_items
+from pmsite.model.items import Site
+from pmsite.render.feeds import (
     sitemap,
 )
-from .gitinfo import GitDates, GitReader, apply_git_date, apply_git_dates
-from .items import ItemCache, read_item, read_items
-from .markup import MarkupRenderer, code_stylesheet
-from .model import Site
-from .outputs import FeedOutputs
-from .parallel import fork_map
-from .patch import PatchChanges, ReadValues, TextEdit, apply, text_fields_changed
-from .records import PARALLEL_MIN_PAGES, Changes, Rendered, SiteChanges, render_page
-from .render import PageSpec, Renderer, make_environment, page_list
-from .write import OutputFile, Staging, check_unique_paths
+from pmsite.render.markup import MarkupRenderer, code_stylesheet
+from pmsite.render.parallel import fork_map
+from pmsite.render.templates import PageSpec, Renderer, make_environment, page_list
+from pmsite.store.cache import load_markdown, save_markdown
+from pmsite.store.write import OutputFile, Staging, check_unique_paths
 
 log = logging.getLogger("pmsite")
 

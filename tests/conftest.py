@@ -13,7 +13,7 @@ import pytest
 
 from pmsite.build import load_site
 from pmsite.errors import ContentErrors
-from pmsite.model import Site
+from pmsite.model.items import Site
 
 from .browser import chromium, page  # noqa: F401  (fixtures: one browser per session)
 

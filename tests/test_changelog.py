@@ -10,8 +10,9 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from pmsite.assemble import order_releases
-from pmsite.changelog import (
+from pmsite.changelog.export import demote_headings
+from pmsite.changelog.parse import split_breaking
+from pmsite.changelog.release_files import (
     ExistingFilesError,
     Note,
     ParsedChangelog,
@@ -22,11 +23,10 @@ from pmsite.changelog import (
     release_file_text,
     write_release_files,
 )
-from pmsite.changelog_export import demote_headings
-from pmsite.changelog_import import split_breaking
 from pmsite.errors import PmsiteError
-from pmsite.model import CHANGE_CATEGORIES, Markdown, Release, Site, SiteConfig
-from pmsite.semver import parse_version
+from pmsite.load.link import order_releases
+from pmsite.model.items import CHANGE_CATEGORIES, Markdown, Release, Site, SiteConfig
+from pmsite.model.semver import parse_version
 
 from .conftest import FIXTURES, MakeSite, load
 

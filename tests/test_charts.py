@@ -9,7 +9,8 @@ import xml.etree.ElementTree as ET
 
 import pytest
 
-from pmsite.charts import (
+from pmsite.model.items import Point
+from pmsite.render.charts import (
     format_number,
     format_short,
     line_chart,
@@ -18,7 +19,6 @@ from pmsite.charts import (
     sparkline,
     tick_labels,
 )
-from pmsite.model import Point
 
 NS = "{http://www.w3.org/2000/svg}"
 START = dt.date(2026, 9, 1)

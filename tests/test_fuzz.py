@@ -22,7 +22,7 @@ from hypothesis import strategies as st
 
 from pmsite.build import load_site
 from pmsite.errors import ContentErrors
-from pmsite.items import GOAL_KEYS, METRIC_KEYS, REFLECTION_KEYS, RELEASE_KEYS
+from pmsite.load.readers import GOAL_KEYS, METRIC_KEYS, REFLECTION_KEYS, RELEASE_KEYS
 
 # PMSITE_FUZZ_EXAMPLES=5000 for a longer hunt than the test suite's quick one.
 FUZZ = settings(

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from pmsite.markup import MarkupRenderer
+from pmsite.render.markup import MarkupRenderer
 
 from .conftest import MakeSite, load, run_pmsite
 

@@ -7,7 +7,7 @@ import pytest
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
-from pmsite.markup import MarkupRenderer, _simple_html
+from pmsite.render.markup import MarkupRenderer, _simple_html
 
 RENDERERS = {"safe": MarkupRenderer(), "unsafe_html": MarkupRenderer(unsafe_html=True)}
 

@@ -6,8 +6,8 @@ import datetime as dt
 
 import pytest
 
-from pmsite.assemble import lane_of
-from pmsite.model import Goal, MetricTarget
+from pmsite.load.link import lane_of
+from pmsite.model.items import Goal, MetricTarget
 
 from .conftest import FIXTURES, MakeSite, goal, load
 

@@ -9,8 +9,8 @@ import re
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from pmsite.feeds import SEARCH_TEXT_LIMIT, search_text
-from pmsite.model import Markdown, Release
+from pmsite.model.items import Markdown, Release
+from pmsite.render.feeds import SEARCH_TEXT_LIMIT, search_text
 
 
 def reference(texts: list[Markdown]) -> str:

@@ -2,7 +2,7 @@ import datetime as dt
 
 import pytest
 
-from pmsite.yamlload import YamlError, load_yaml
+from pmsite.load.yamlload import YamlError, load_yaml
 
 
 def test_keys_and_items_remember_their_lines() -> None:

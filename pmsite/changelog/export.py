@@ -13,7 +13,7 @@
 
 from __future__ import annotations
 
-from .changelog_import import (
+from pmsite.changelog.parse import (
     BREAKING_MARK,
     CATEGORY_TITLES,
     HEADING,
@@ -22,8 +22,8 @@ from .changelog_import import (
     next_planned_version,
     outside_fences,
 )
-from .model import CHANGE_CATEGORIES, Release, Site
-from .semver import Version
+from pmsite.model.items import CHANGE_CATEGORIES, Release, Site
+from pmsite.model.semver import Version
 
 _INTRO = (
     "All notable changes to {product} are documented in this file.\n\n"

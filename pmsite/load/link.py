@@ -12,8 +12,8 @@ import itertools
 from collections.abc import Iterable, Sequence
 from typing import TypeVar
 
-from .errors import ErrorList, did_you_mean, quoted
-from .model import (
+from pmsite.errors import ErrorList, did_you_mean, quoted
+from pmsite.model.items import (
     Goal,
     Item,
     Metric,
@@ -25,7 +25,7 @@ from .model import (
     SiteConfig,
     Tag,
 )
-from .urls import RESERVED_NAMES, assign_item_url, assign_tag_url, tag_slug
+from pmsite.model.urls import RESERVED_NAMES, assign_item_url, assign_tag_url, tag_slug
 
 T = TypeVar("T", bound=Item)
 _LANE_ORDER = {"now": 0, "next": 1, "later": 2, "": 3}

@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from .model import Item, Site
+    from pmsite.model.items import Item, Site
 
 
 @dataclass

@@ -16,9 +16,9 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
-from . import MAX_FILE_ENV
-from .errors import ErrorList, UsageError, did_you_mean, display_path
-from .yamlload import YamlError, YamlMap, load_yaml
+from pmsite import MAX_FILE_ENV
+from pmsite.errors import ErrorList, UsageError, did_you_mean, display_path
+from pmsite.load.yamlload import YamlError, YamlMap, load_yaml
 
 # content/<folder>/ -> item kind
 KIND_FOLDERS = {

@@ -16,8 +16,8 @@ from collections.abc import Hashable, Iterable
 from dataclasses import dataclass, fields
 from typing import Any
 
-from .deps import SITE_KEY, Dependency, Key, attribute_value, plain
-from .model import Item, Markdown, Site
+from pmsite.incremental.tracking import SITE_KEY, Dependency, Key, attribute_value, plain
+from pmsite.model.items import Item, Markdown, Site
 
 # Fields that may differ without touching links or order: besides the text itself, the
 # file's digest and where its fields are (lines move when text is added above them).

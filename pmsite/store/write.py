@@ -16,8 +16,8 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
-from .cache import digest
-from .errors import ContentError, ContentErrors, OutputError
+from pmsite.errors import ContentError, ContentErrors, OutputError
+from pmsite.store.cache import digest
 
 MARKER = ".pmsite-output"
 MARKER_TEXT = "This folder is written by pmsite build and replaced on every build.\n"

@@ -11,10 +11,10 @@ import math
 from collections.abc import Iterable
 from typing import Any
 
-from .errors import ErrorList, did_you_mean, quoted
-from .model import Markdown
-from .timeframe import TARGET_FORMATS, Target, parse_date, parse_target
-from .yamlload import YamlList, YamlMap
+from pmsite.errors import ErrorList, did_you_mean, quoted
+from pmsite.load.yamlload import YamlList, YamlMap
+from pmsite.model.items import Markdown
+from pmsite.model.timeframe import TARGET_FORMATS, Target, parse_date, parse_target
 
 _TYPE_NAMES = {
     bool: "true/false",

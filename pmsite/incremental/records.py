@@ -8,7 +8,9 @@ from __future__ import annotations
 from collections.abc import Hashable, Iterable
 from dataclasses import dataclass
 
-from .deps import (
+from pmsite.errors import ContentError
+from pmsite.incremental.patch import PatchChanges
+from pmsite.incremental.tracking import (
     SITE_KEY,
     Dependency,
     Key,
@@ -18,12 +20,10 @@ from .deps import (
     note,
     recording,
 )
-from .errors import ContentError
-from .feeds import NOTES_TEMPLATE
-from .model import Item, Release, Site
-from .patch import PatchChanges
-from .render import PageSpec, Renderer
-from .write import OutputFile, Staging
+from pmsite.model.items import Item, Release, Site
+from pmsite.render.feeds import NOTES_TEMPLATE
+from pmsite.render.templates import PageSpec, Renderer
+from pmsite.store.write import OutputFile, Staging
 
 
 @dataclass(frozen=True)

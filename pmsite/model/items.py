@@ -12,8 +12,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Self
 
-from .semver import Version
-from .timeframe import Target
+from pmsite.model.semver import Version
+from pmsite.model.timeframe import Target
 
 GOAL_STATUSES = ("planned", "in-progress", "at-risk", "done", "dropped")
 HORIZONS = ("now", "next", "later")

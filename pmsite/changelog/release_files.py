@@ -19,8 +19,8 @@ from pathlib import Path
 
 import yaml
 
-from .changelog_export import export_changelog
-from .changelog_import import (
+from pmsite.changelog.export import export_changelog
+from pmsite.changelog.parse import (
     Note,
     ParsedChangelog,
     ParsedRelease,
@@ -28,9 +28,9 @@ from .changelog_import import (
     next_planned_version,
     parse_changelog,
 )
-from .errors import PmsiteError
-from .model import CHANGE_CATEGORIES
-from .semver import parse_version
+from pmsite.errors import PmsiteError
+from pmsite.model.items import CHANGE_CATEGORIES
+from pmsite.model.semver import parse_version
 
 __all__ = [
     "ExistingFilesError",

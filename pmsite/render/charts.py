@@ -13,7 +13,7 @@ import math
 from collections.abc import Callable, Sequence
 from html import escape
 
-from .model import DIRECTIONS, Point, as_percent
+from pmsite.model.items import DIRECTIONS, Point, as_percent
 
 MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
 SUFFIXES = ("", "k", "M", "B", "T")

@@ -10,8 +10,11 @@ from __future__ import annotations
 
 from collections.abc import Callable, Container, Hashable
 
-from .deps import SITE_KEY, Dependency, Key, note_all, recording
-from .feeds import (
+from pmsite.incremental.patch import PatchChanges
+from pmsite.incremental.records import PARALLEL_MIN_PAGES, Changes, Rendered, reads, render_notes
+from pmsite.incremental.tracking import SITE_KEY, Dependency, Key, note_all, recording
+from pmsite.model.items import Release, Site
+from pmsite.render.feeds import (
     FEED_RELEASE_FIELDS,
     NOTES_TEMPLATE,
     REFLECTION_FEED_FIELDS,
@@ -28,12 +31,9 @@ from .feeds import (
     search_index,
     search_line,
 )
-from .model import Release, Site
-from .parallel import fork_map
-from .patch import PatchChanges
-from .records import PARALLEL_MIN_PAGES, Changes, Rendered, reads, render_notes
-from .render import Renderer
-from .write import OutputFile, Staging
+from pmsite.render.parallel import fork_map
+from pmsite.render.templates import Renderer
+from pmsite.store.write import OutputFile, Staging
 
 SITE_LISTS = ("goals", "releases", "reflections", "metrics", "pages")
 

@@ -14,11 +14,12 @@ import re
 from collections.abc import Callable
 from pathlib import Path
 
-from . import AUDIENCES
-from .content import RawDocument, read_text, text_digest
-from .errors import ErrorList, did_you_mean, display_path, quoted
-from .fields import FieldReader, describe
-from .model import (
+from pmsite import AUDIENCES
+from pmsite.errors import ErrorList, did_you_mean, display_path, quoted
+from pmsite.load.fields import FieldReader, describe
+from pmsite.load.files import RawDocument, read_text, text_digest
+from pmsite.load.yamlload import YamlMap
+from pmsite.model.items import (
     CHANGE_CATEGORIES,
     DIRECTIONS,
     GOAL_STATUSES,
@@ -35,9 +36,8 @@ from .model import (
     Reflection,
     Release,
 )
-from .semver import parse_version
-from .timeframe import parse_date
-from .yamlload import YamlMap
+from pmsite.model.semver import parse_version
+from pmsite.model.timeframe import parse_date
 
 COMMON_KEYS = ("title", "summary", "tags", "draft", "audience")
 GOAL_KEYS = (*COMMON_KEYS, "status", "horizon", "target", "theme", "owner", "priority", "metrics")

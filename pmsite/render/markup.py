@@ -24,8 +24,8 @@ from pygments.formatters import HtmlFormatter
 from pygments.lexer import Lexer
 from pygments.lexers import get_lexer_by_name
 
-from .model import Markdown
-from .parallel import fork_map
+from pmsite.model.items import Markdown
+from pmsite.render.parallel import fork_map
 
 _ALLOWED_TAGS = {
     "a", "abbr", "b", "blockquote", "br", "code", "dd", "del", "div", "dl", "dt", "em",

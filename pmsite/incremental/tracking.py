@@ -24,7 +24,7 @@ from typing import Any
 import jinja2
 from jinja2 import meta
 
-from .model import Item, Markdown, Site, Tag
+from pmsite.model.items import Item, Markdown, Site, Tag
 
 Key = tuple[str, str]  # (kind, slug) of an item or a tag; SITE_KEY for the site
 Dependency = tuple[Key, str]  # (key, attribute read); "" means "anything about it"

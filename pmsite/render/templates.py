@@ -16,12 +16,13 @@ from urllib.parse import quote, urlsplit
 
 import jinja2
 
-from . import __version__, charts
-from .deps import TrackingEnvironment
-from .errors import ContentError, ContentErrors, display_path
-from .model import CHANGE_CATEGORIES, Item, Site, Tag
-from .theme import builtin_theme_dir
-from .urls import absolute_url, output_path, relative_url
+from pmsite import __version__
+from pmsite.errors import ContentError, ContentErrors, display_path
+from pmsite.incremental.tracking import TrackingEnvironment
+from pmsite.model.items import CHANGE_CATEGORIES, Item, Site, Tag
+from pmsite.model.urls import absolute_url, output_path, relative_url
+from pmsite.render import charts
+from pmsite.render.theme import builtin_theme_dir
 
 BUILTIN_PREFIX = "!default"
 CHANGE_LABELS = {category: category.capitalize() for category in CHANGE_CATEGORIES}

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from urllib.parse import urlsplit
 
-from .errors import ErrorList, quoted
-from .fields import FieldReader
-from .model import SiteConfig
-from .yamlload import YamlMap
+from pmsite.errors import ErrorList, quoted
+from pmsite.load.fields import FieldReader
+from pmsite.load.yamlload import YamlMap
+from pmsite.model.items import SiteConfig
 
 SITE_KEYS = (
     *("title", "description", "product", "base_url", "language", "repo_url", "markdown"),

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from .errors import PmsiteError
+from pmsite.errors import PmsiteError
 
 
 def builtin_theme_dir() -> Path:
     """The default theme: pmsite/templates/ when installed from a wheel, the repository's
     top-level templates/ when running from a checkout (or an editable install)."""
-    package_dir = Path(__file__).resolve().parent
+    package_dir = Path(__file__).resolve().parent.parent  # pmsite/, not pmsite/render/
     for candidate in (package_dir / "templates", package_dir.parent / "templates"):
         if (candidate / "base.html").is_file():
             return candidate

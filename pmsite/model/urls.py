@@ -10,7 +10,7 @@ import re
 import unicodedata
 from urllib.parse import quote
 
-from .model import Item, Tag
+from pmsite.model.items import Item, Tag
 
 SECTION_URLS = {
     "goal": "goals/",

@@ -26,7 +26,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TextIO
 
-from . import __version__
+from pmsite import __version__
 
 CACHE_DIR = ".pmsite-cache"
 MARKDOWN_FILE = "markdown.jsonl"

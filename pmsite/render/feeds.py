@@ -13,10 +13,10 @@ from dataclasses import dataclass
 from typing import TypeVar
 from xml.sax.saxutils import escape, quoteattr
 
-from . import __version__
-from .model import Goal, Item, Reflection, Release, Site
-from .render import Renderer
-from .urls import absolute_url
+from pmsite import __version__
+from pmsite.model.items import Goal, Item, Reflection, Release, Site
+from pmsite.model.urls import absolute_url
+from pmsite.render.templates import Renderer
 
 T = TypeVar("T")
 

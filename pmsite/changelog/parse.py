@@ -2,7 +2,7 @@
 
 ``parse_changelog`` turns the text into ParsedReleases and never drops text silently:
 every non-blank line it cannot place is returned as an Unplaced line with a reason.
-``pmsite.changelog`` writes the release files; ``changelog_export`` writes the format.
+``pmsite.changelog.release_files`` writes the release files; ``changelog_export`` writes the format.
 """
 
 from __future__ import annotations
@@ -12,8 +12,8 @@ import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 
-from .model import CHANGE_CATEGORIES
-from .semver import Version, parse_version
+from pmsite.model.items import CHANGE_CATEGORIES
+from pmsite.model.semver import Version, parse_version
 
 CATEGORY_TITLES = {category: category.capitalize() for category in CHANGE_CATEGORIES}
 BREAKING_SECTIONS = ("breaking", "breaking change", "breaking changes")
