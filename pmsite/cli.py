@@ -16,6 +16,7 @@ from pathlib import Path
 from pmsite import AUDIENCES, __version__
 from pmsite.build import build, load_site
 from pmsite.errors import ContentError, PmsiteError, UsageError
+from pmsite.model.kinds import SCAFFOLDED
 
 Parser = argparse.ArgumentParser
 
@@ -129,7 +130,7 @@ def _init_parser(commands: argparse._SubParsersAction) -> None:
 def _new_parser(commands: argparse._SubParsersAction) -> None:
     sub = commands.add_parser("new", help="write a new goal, release, reflection or metric")
     _site_option(sub)
-    sub.add_argument("kind", choices=("goal", "release", "reflection", "metric"))
+    sub.add_argument("kind", choices=SCAFFOLDED)
     sub.add_argument(
         "name",
         nargs="?",

@@ -11,10 +11,10 @@ from pathlib import Path
 import yaml
 
 from pmsite.errors import PmsiteError, UsageError
+from pmsite.model.kinds import BY_NAME
 from pmsite.model.semver import Version, parse_version
+from pmsite.model.urls import is_file_slug
 
-KINDS = {"goal": "goals", "release": "releases", "reflection": "reflections", "metric": "metrics"}
-_SLUG = re.compile(r"^\w[\w.-]*$")
 _VERSION_LINE = re.compile(r"^version:\s*['\"]?([^'\"\s#]+)", re.MULTILINE)
 
 GITIGNORE = """\
@@ -193,7 +193,8 @@ def existing_versions(releases_dir: Path) -> list[Version]:
 def new_item(site_dir: Path, kind: str, name: str | None, day: dt.date | None = None) -> Path:
     """Write a new item file with every field present; never overwrite. Returns its path."""
     day = day or today()
-    folder = site_dir / "content" / KINDS[kind]
+    spec = BY_NAME[kind]
+    folder = site_dir / "content" / spec.folder
     if kind == "release":
         versions = existing_versions(folder) if folder.is_dir() else []
         name = name or next_patch_version(versions)
@@ -203,21 +204,16 @@ def new_item(site_dir: Path, kind: str, name: str | None, day: dt.date | None = 
             raise PmsiteError(f"release {name} already exists in {folder}")
     if not name:
         raise UsageError(f"pmsite new {kind} needs a NAME (it becomes the file name and URL)")
-    if not _SLUG.match(name) or ".." in name:
+    if not is_file_slug(name):
         raise UsageError(f"'{name}' cannot be a file name: use letters, digits, '-', '_' or '.'")
-    suffix = ".yaml" if kind == "metric" else ".md"
-    path = folder / f"{name}{suffix}"
+    path = folder / f"{name}{spec.scaffold_suffix}"
     clashes = [p for p in [path] if p.exists()]
     if folder.is_dir():
         clashes += [p for p in folder.iterdir() if p.stem.lower() == name.lower()]
     if clashes:
         raise PmsiteError(f"{clashes[0]} already exists; pmsite new never overwrites a file")
-    text = {
-        "goal": goal_text,
-        "release": release_text,
-        "reflection": reflection_text,
-        "metric": metric_text,
-    }[kind](name, day)
+    assert spec.scaffold is not None, f"pmsite new {kind}: the kind has no scaffold"
+    text: str = globals()[spec.scaffold](name, day)
     folder.mkdir(parents=True, exist_ok=True)
     with path.open("x", encoding="utf-8") as handle:  # "x": fail rather than overwrite
         handle.write(text)

@@ -24,8 +24,8 @@ from pmsite.changelog.release_files import (
     write_release_files,
 )
 from pmsite.errors import PmsiteError
-from pmsite.load.link import order_releases
-from pmsite.model.items import CHANGE_CATEGORIES, Markdown, Release, Site, SiteConfig
+from pmsite.model.items import CHANGE_CATEGORIES, Item, Markdown, Release, Site, SiteConfig
+from pmsite.model.kinds import KINDS
 from pmsite.model.semver import parse_version
 
 from .conftest import FIXTURES, MakeSite, load
@@ -567,15 +567,9 @@ def make_release(version: str, **fields: object) -> Release:
 
 
 def make_site_model(releases: list[Release], product: str = "Notes") -> Site:
-    return Site(
-        config=SiteConfig(title="Notes site", product=product),
-        goals=[],
-        releases=order_releases(releases),
-        reflections=[],
-        metrics=[],
-        pages=[],
-        tags=[],
-    )
+    lists: dict[str, list[Item]] = {kind.folder: [] for kind in KINDS}
+    lists["releases"] = list(Release.order(releases))
+    return Site(config=SiteConfig(title="Notes site", product=product), lists=lists, tags=[])
 
 
 def test_export_writes_keep_a_changelog() -> None:

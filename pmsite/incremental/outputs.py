@@ -35,8 +35,6 @@ from pmsite.render.parallel import fork_map
 from pmsite.render.templates import Renderer
 from pmsite.store.write import OutputFile, Staging
 
-SITE_LISTS = ("goals", "releases", "reflections", "metrics", "pages")
-
 
 class FeedOutputs:
     """The feeds and JSON outputs for one session, with what it keeps between builds."""
@@ -93,7 +91,7 @@ class FeedOutputs:
             ]
 
         def everything() -> list[Dependency]:
-            return [(SITE_KEY, name) for name in SITE_LISTS] + reads(site.items(), ("",))
+            return [(SITE_KEY, "lists"), *reads(site.items(), ("",))]
 
         notes = closure(NOTES_TEMPLATE)
         notes_html = self._notes_html(renderer, changes)

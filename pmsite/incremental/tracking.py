@@ -24,16 +24,11 @@ from typing import Any
 import jinja2
 from jinja2 import meta
 
-from pmsite.model.items import Item, Markdown, Site, Tag
+from pmsite.model.items import Item, Markdown, Site, Tag, linked_fields
 
 Key = tuple[str, str]  # (kind, slug) of an item or a tag; SITE_KEY for the site
 Dependency = tuple[Key, str]  # (key, attribute read); "" means "anything about it"
 SITE_KEY: Key = ("site", "")
-# Fields filled in when items are linked, not read from the item's own file.
-LINK_FIELDS = (
-    *("lane", "goals", "releases", "reflections", "previous", "next", "metrics", "tags"),
-    *("last_updated", "edit_url"),
-)
 
 _recording: ContextVar[set[Dependency] | None] = ContextVar("pmsite_dependencies", default=None)
 
@@ -83,6 +78,8 @@ def plain(value: Any) -> Hashable:
     """A comparable stand-in for a model value: items become their keys."""
     if isinstance(value, (Item, Tag)):
         return value.key
+    if isinstance(value, type):  # a model class named by the registry
+        return value.__qualname__
     if isinstance(value, Markdown):
         return value.source
     if isinstance(value, (list, tuple)):
@@ -119,8 +116,8 @@ def fingerprint(item: Item) -> Hashable:
 def _links(item: Item) -> tuple:
     """The linked fields as keys (a fast path of ``plain`` for the common shapes)."""
     state = []
-    for name in LINK_FIELDS:
-        value = getattr(item, name, None)
+    for name in linked_fields(type(item)):
+        value = getattr(item, name)
         if isinstance(value, list):
             state.append(tuple(v.key if isinstance(v, (Item, Tag)) else plain(v) for v in value))
         elif isinstance(value, (Item, Tag)):

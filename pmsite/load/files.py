@@ -19,15 +19,8 @@ from pathlib import Path
 from pmsite import MAX_FILE_ENV
 from pmsite.errors import ErrorList, UsageError, did_you_mean, display_path
 from pmsite.load.yamlload import YamlError, YamlMap, load_yaml
+from pmsite.model.kinds import FOLDERS
 
-# content/<folder>/ -> item kind
-KIND_FOLDERS = {
-    "goals": "goal",
-    "releases": "release",
-    "reflections": "reflection",
-    "metrics": "metric",
-    "pages": "page",
-}
 STATIC_FOLDER = "static"
 SITE_FILE = "site.yaml"
 MARKDOWN_SUFFIXES = {".md", ".markdown"}
@@ -139,9 +132,9 @@ def read_content(
         if entry.is_symlink() and (problem := _link_problem(entry, root_real)):
             errors.add(shown, None, problem)
             continue
-        if entry.is_dir() and entry.name in KIND_FOLDERS:
+        if entry.is_dir() and entry.name in FOLDERS:
             for path in _walk_files(entry, content_dir, site_dir, errors):
-                kind = KIND_FOLDERS[entry.name]
+                kind = FOLDERS[entry.name]
                 if cache is None:
                     document = _read_item(kind, path, site_dir, errors)
                 else:
@@ -153,7 +146,7 @@ def read_content(
         elif entry.is_dir() and entry.name == STATIC_FOLDER:
             static_files.extend(_walk_files(entry, content_dir, site_dir, errors, data=True))
         elif entry.is_dir():
-            known = [*KIND_FOLDERS, STATIC_FOLDER]
+            known = [*FOLDERS, STATIC_FOLDER]
             errors.add(
                 shown,
                 None,

@@ -7,10 +7,9 @@ not depend on --drafts; links to items left out of this build are simply not sho
 
 from __future__ import annotations
 
-import datetime as dt
 import itertools
 from collections.abc import Iterable, Sequence
-from typing import TypeVar
+from typing import TypeVar, cast
 
 from pmsite.errors import ErrorList, did_you_mean, quoted
 from pmsite.model.items import (
@@ -25,10 +24,10 @@ from pmsite.model.items import (
     SiteConfig,
     Tag,
 )
+from pmsite.model.kinds import KINDS, Kind
 from pmsite.model.urls import RESERVED_NAMES, assign_item_url, assign_tag_url, tag_slug
 
 T = TypeVar("T", bound=Item)
-_LANE_ORDER = {"now": 0, "next": 1, "later": 2, "": 3}
 
 
 def assemble_site(
@@ -42,12 +41,15 @@ def assemble_site(
 
     Drafts are left out unless ``include_drafts``; items for an internal audience are left
     out of a public build."""
-    goals = _unique([i for i in items if isinstance(i, Goal)], "goal", errors)
-    releases = _unique([i for i in items if isinstance(i, Release)], "release", errors)
-    reflections = _unique([i for i in items if isinstance(i, Reflection)], "reflection", errors)
-    metrics = _unique([i for i in items if isinstance(i, Metric)], "metric", errors)
-    pages = _unique([i for i in items if isinstance(i, Page)], "page", errors)
-    _check_page_slugs(pages.values(), errors)
+    found = {
+        kind.name: _unique([item for item in items if item.kind == kind.name], kind, errors)
+        for kind in KINDS
+    }
+    goals = cast("dict[str, Goal]", found["goal"])
+    releases = cast("dict[str, Release]", found["release"])
+    reflections = cast("dict[str, Reflection]", found["reflection"])
+    metrics = cast("dict[str, Metric]", found["metric"])
+    _check_page_slugs(cast("dict[str, Page]", found["page"]).values(), errors)
 
     for goal in goals.values():
         goal.lane = lane_of(goal)
@@ -73,13 +75,7 @@ def assemble_site(
 
     site = Site(
         config=config,
-        goals=sorted(visible(goals), key=goal_order),
-        releases=order_releases(visible(releases)),
-        reflections=sorted(
-            visible(reflections), key=lambda r: (-(r.date or dt.date.min).toordinal(), r.slug)
-        ),
-        metrics=sorted(visible(metrics), key=lambda m: (m.name.lower(), m.slug)),
-        pages=sorted(visible(pages), key=lambda p: (p.title.lower(), p.slug)),
+        lists={kind.folder: kind.model.order(visible(found[kind.name])) for kind in KINDS},
         tags=[],
         include_drafts=include_drafts,
         audience=audience,
@@ -95,39 +91,19 @@ def lane_of(goal: Goal) -> str:
     return {"in-progress": "now", "at-risk": "now", "planned": "next"}.get(goal.status, "")
 
 
-def goal_order(goal: Goal) -> tuple:
-    """Lane, then priority (1 first, unset last), then target, then title."""
-    target = goal.target.sort_key if goal.target else (dt.date.max, dt.date.max)
-    priority = goal.priority if goal.priority is not None else 1 << 30
-    return (_LANE_ORDER[goal.lane], priority, target, goal.title.lower(), goal.slug)
-
-
-def order_releases(releases: Iterable[Release]) -> list[Release]:
-    """Planned releases first (nearest version first), then released ones newest first:
-    by date, and on the same date the higher SemVer first."""
-    planned = [r for r in releases if r.is_planned]
-    released = [r for r in releases if not r.is_planned]
-    planned.sort(key=lambda r: r.version.key if r.version else ())
-    released.sort(
-        key=lambda r: ((r.date or dt.date.min), r.version.key if r.version else ()),
-        reverse=True,
-    )
-    return planned + released
-
-
-def _unique(items: list[T], kind: str, errors: ErrorList) -> dict[str, T]:
+def _unique(items: list[Item], kind: Kind, errors: ErrorList) -> dict[str, Item]:
     """Items by slug; a second item with the same slug is an error naming both files."""
-    found: dict[str, T] = {}
+    found: dict[str, Item] = {}
     for item in items:
         if not item.slug:
             continue  # its reader already reported why it has no usable slug
         if item.slug in found:
             first = found[item.slug]
-            what = "version" if kind == "release" else "slug"
             errors.add(
                 item.source,
                 item.line,
-                f"duplicate {kind} {what} '{item.slug}': also used by {first.source}",
+                f"duplicate {kind.name} {kind.slug_label} '{item.slug}':"
+                f" also used by {first.source}",
             )
             continue
         found[item.slug] = item

@@ -10,7 +10,6 @@ import csv
 import io
 import itertools
 import math
-import re
 from collections.abc import Callable
 from pathlib import Path
 
@@ -36,52 +35,13 @@ from pmsite.model.items import (
     Reflection,
     Release,
 )
+from pmsite.model.kinds import BY_NAME, Kind
 from pmsite.model.semver import parse_version
 from pmsite.model.timeframe import parse_date
+from pmsite.model.urls import is_file_slug
 
-COMMON_KEYS = ("title", "summary", "tags", "draft", "audience")
-GOAL_KEYS = (*COMMON_KEYS, "status", "horizon", "target", "theme", "owner", "priority", "metrics")
-RELEASE_KEYS = (
-    *COMMON_KEYS,
-    "version",
-    "date",
-    "status",
-    "target",
-    "highlights",
-    "changes",
-    "breaking",
-    "goals",
-    "yanked",
-    "metrics",
-)
-REFLECTION_KEYS = (
-    *COMMON_KEYS,
-    "date",
-    "period",
-    "wins",
-    "setbacks",
-    "learnings",
-    "next",
-    "goals",
-    "releases",
-)
-METRIC_KEYS = (
-    "name",
-    "unit",
-    "direction",
-    "description",
-    "points",
-    "csv",
-    "summary",
-    "tags",
-    "draft",
-)
-PAGE_KEYS = COMMON_KEYS
 METRIC_REF_KEYS = ("metric", "target", "baseline")
 METRIC_INLINE_KEYS = ("name", "unit", "baseline", "current", "target", "direction")
-
-# Slugs come from file names: letters (any script), digits, '-', '_' and '.'.
-_SLUG = re.compile(r"^\w[\w.-]*$")
 
 
 class ItemCache:
@@ -133,11 +93,9 @@ def read_item(
     item = cache.get(document, errors) if cache is not None else None
     if item is None:
         found = ErrorList()
-        fields = FieldReader(document.data, document.display, found, _KNOWN[document.kind])
-        if document.kind == "metric":
-            item = _read_metric(document, fields, site_dir)
-        else:
-            item = _READERS[document.kind](document, fields)
+        kind = BY_NAME[document.kind]
+        fields = FieldReader(document.data, document.display, found, kind.allowed_keys)
+        item = reader_of(kind)(document, fields, site_dir)
         fields.finish()
         errors.errors.extend(found.errors)
         errors.warnings.extend(found.warnings)
@@ -149,13 +107,22 @@ def read_item(
 def file_slug(document: RawDocument, errors: ErrorList) -> str:
     """The slug of an item named by its file (lower case, so Foo.md and foo.md collide)."""
     stem = document.stem
-    if not _SLUG.match(stem) or ".." in stem:
+    if not is_file_slug(stem):
         errors.add(
             document.display,
             None,
             f"file name '{stem}' cannot be a URL slug: use letters, digits, '-', '_' or '.'",
         )
     return stem.lower()
+
+
+Reader = Callable[[RawDocument, FieldReader, Path], Item]
+
+
+def reader_of(kind: Kind) -> Reader:
+    """The function that reads a document of ``kind`` (named by the registry)."""
+    reader: Reader = globals()[kind.reader]
+    return reader
 
 
 def _common(document: RawDocument, fields: FieldReader, title: str, **kwargs: object) -> dict:
@@ -175,7 +142,8 @@ def _common(document: RawDocument, fields: FieldReader, title: str, **kwargs: ob
     }
 
 
-def _read_goal(document: RawDocument, fields: FieldReader) -> Goal:
+def read_goal(document: RawDocument, fields: FieldReader, site_dir: Path) -> Goal:
+    """A goal (see the README's content format)."""
     slug = file_slug(document, fields.errors)
     return Goal(
         **_common(document, fields, fields.text("title", required=True), slug=slug),
@@ -197,7 +165,8 @@ def _priority(fields: FieldReader) -> int | None:
     return priority
 
 
-def _read_release(document: RawDocument, fields: FieldReader) -> Release:
+def read_release(document: RawDocument, fields: FieldReader, site_dir: Path) -> Release:
+    """A release; its slug is its version."""
     version_text = fields.text("version", required=True)
     version = parse_version(version_text) if version_text else None
     if version_text and version is None:
@@ -244,7 +213,8 @@ def _changes(fields: FieldReader) -> dict[str, list[Markdown]]:
     return result
 
 
-def _read_reflection(document: RawDocument, fields: FieldReader) -> Reflection:
+def read_reflection(document: RawDocument, fields: FieldReader, site_dir: Path) -> Reflection:
+    """A reflection."""
     slug = file_slug(document, fields.errors)
     return Reflection(
         **_common(document, fields, fields.text("title", required=True), slug=slug),
@@ -259,12 +229,14 @@ def _read_reflection(document: RawDocument, fields: FieldReader) -> Reflection:
     )
 
 
-def _read_page(document: RawDocument, fields: FieldReader) -> Page:
+def read_page(document: RawDocument, fields: FieldReader, site_dir: Path) -> Page:
+    """A free page: a title and a body."""
     slug = file_slug(document, fields.errors)
     return Page(**_common(document, fields, fields.text("title", required=True), slug=slug))
 
 
-def _read_metric(document: RawDocument, fields: FieldReader, site_dir: Path) -> Metric:
+def read_metric(document: RawDocument, fields: FieldReader, site_dir: Path) -> Metric:
+    """A metric; its points come from the file or from a CSV file beside it in content/."""
     slug = file_slug(document, fields.errors)
     name = fields.text("name", required=True)
     metric = Metric(
@@ -383,18 +355,3 @@ def _metric_targets(fields: FieldReader) -> list[MetricTarget]:
         reader.finish()
         result.append(target)
     return result
-
-
-_READERS: dict[str, Callable[[RawDocument, FieldReader], Item]] = {
-    "goal": _read_goal,
-    "release": _read_release,
-    "reflection": _read_reflection,
-    "page": _read_page,
-}  # metrics also need the site folder (for their CSV files): see read_item
-_KNOWN = {
-    "goal": GOAL_KEYS,
-    "release": RELEASE_KEYS,
-    "reflection": REFLECTION_KEYS,
-    "metric": METRIC_KEYS,
-    "page": PAGE_KEYS,
-}

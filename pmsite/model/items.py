@@ -8,12 +8,16 @@ from __future__ import annotations
 
 import copy
 import datetime as dt
-from collections.abc import Iterator
-from dataclasses import dataclass, field
-from typing import Self
+import functools
+from collections.abc import Iterable, Iterator
+from dataclasses import MISSING, dataclass, field, fields
+from typing import TYPE_CHECKING, Self, cast
 
 from pmsite.model.semver import Version
 from pmsite.model.timeframe import Target
+
+if TYPE_CHECKING:
+    from pmsite.model.kinds import Kind
 
 GOAL_STATUSES = ("planned", "in-progress", "at-risk", "done", "dropped")
 HORIZONS = ("now", "next", "later")
@@ -27,6 +31,20 @@ REFLECTION_SECTIONS = ("wins", "setbacks", "learnings", "next")
 
 def as_percent(progress: float | None) -> int | None:
     return None if progress is None else round(progress * 100)
+
+
+# Field metadata of the fields that linking fills in (assemble's work, not the file's):
+# LINKED fields start empty again in ``fresh()``; RESOLVED fields hold what the file says
+# and are completed in place by linking, so ``fresh()`` copies their elements. The
+# dependency tracker compares both when it fingerprints an item (``linked_fields``).
+LINKED = {"linked": "reset"}
+RESOLVED = {"linked": "copy"}
+
+
+@functools.cache
+def linked_fields(cls: type) -> tuple[str, ...]:
+    """The names of the fields of ``cls`` that linking fills in, in declaration order."""
+    return tuple(f.name for f in fields(cls) if f.metadata.get("linked"))
 
 
 @dataclass
@@ -67,18 +85,22 @@ class Item:
     source: str
     line: int
     title: str
-    url: str = ""
-    output_path: str = ""
+    url: str = field(default="", metadata=LINKED)
+    output_path: str = field(default="", metadata=LINKED)
     summary: str = ""
-    tags: list[Tag] = field(default_factory=list)
+    tags: list[Tag] = field(default_factory=list, metadata=LINKED)
     draft: bool = False
     body: Markdown = field(default_factory=lambda: Markdown(""))
     tag_names: list[tuple[str, int]] = field(default_factory=list)
     digest: str = ""  # of the source file(s): what incremental rebuilds compare
     audience: str = "public"  # public | internal
     field_lines: dict[str, int] = field(default_factory=dict)  # key -> line in the file
-    last_updated: dt.date | None = None  # the file's last commit, from git
-    edit_url: str = ""  # where to edit the file, when site.yaml has a repo_url
+    last_updated: dt.date | None = field(
+        default=None, metadata=LINKED
+    )  # the file's last commit, from git
+    edit_url: str = field(
+        default="", metadata=LINKED
+    )  # where to edit the file, when site.yaml has a repo_url
     # Identity across rebuilds: (kind, slug), which never change after reading. A plain
     # attribute: rebuilds look it up hundreds of thousands of times.
     key: tuple[str, str] = field(init=False, repr=False)
@@ -90,13 +112,31 @@ class Item:
         """Every Markdown field of the item, for the markup stage."""
         yield self.body
 
+    @property
+    def list_title(self) -> str:
+        """How lists name the item (tag pages, search): its title."""
+        return self.title
+
+    @classmethod
+    def order(cls, items: Iterable[Self]) -> list[Self]:
+        """The kind's display order: by title (A to Z), then slug."""
+        return sorted(items, key=lambda item: (item.title.lower(), item.slug))
+
     def fresh(self) -> Self:
         """A copy as it was read from its file, before linking: fields that linking
-        fills in (URLs, tags, backlinks...) are new and empty, so a cached item can be
-        linked again without touching the objects an earlier build handed out."""
+        fills in (URLs, tags, backlinks...) are new and empty, and resolved ones hold
+        copies, so a cached item can be linked again without touching the objects an
+        earlier build handed out."""
         clone = copy.copy(self)
-        clone.url = clone.output_path = clone.edit_url = ""
-        clone.tags, clone.last_updated = [], None
+        for spec in fields(self):
+            how = spec.metadata.get("linked")
+            if how == "reset":
+                if spec.default_factory is not MISSING:
+                    setattr(clone, spec.name, spec.default_factory())
+                else:
+                    setattr(clone, spec.name, spec.default)
+            elif how == "copy":
+                setattr(clone, spec.name, [copy.copy(v) for v in getattr(self, spec.name)])
         return clone
 
 
@@ -126,8 +166,8 @@ class Metric(Item):
     direction: str = "up"
     description: Markdown = field(default_factory=lambda: Markdown(""))
     points: list[Point] = field(default_factory=list)
-    goals: list[Goal] = field(default_factory=list)
-    releases: list[Release] = field(default_factory=list)
+    goals: list[Goal] = field(default_factory=list, metadata=LINKED)
+    releases: list[Release] = field(default_factory=list, metadata=LINKED)
 
     @property
     def latest(self) -> Point | None:
@@ -136,11 +176,6 @@ class Metric(Item):
     def texts(self) -> Iterator[Markdown]:
         yield self.body
         yield self.description
-
-    def fresh(self) -> Self:
-        clone = super().fresh()
-        clone.goals, clone.releases = [], []
-        return clone
 
 
 @dataclass
@@ -193,16 +228,17 @@ class Goal(Item):
     theme: str = ""
     owner: str = ""
     priority: int | None = None
-    metrics: list[MetricTarget] = field(default_factory=list)
-    lane: str = ""  # now | next | later, or "" for done and dropped goals
-    releases: list[Release] = field(default_factory=list)
-    reflections: list[Reflection] = field(default_factory=list)
+    metrics: list[MetricTarget] = field(default_factory=list, metadata=RESOLVED)
+    lane: str = field(
+        default="", metadata=LINKED
+    )  # now | next | later, or "" for done and dropped goals
+    releases: list[Release] = field(default_factory=list, metadata=LINKED)
+    reflections: list[Reflection] = field(default_factory=list, metadata=LINKED)
 
-    def fresh(self) -> Self:
-        clone = super().fresh()
-        clone.lane, clone.releases, clone.reflections = "", [], []
-        clone.metrics = [copy.copy(measure) for measure in self.metrics]
-        return clone
+    @classmethod
+    def order(cls, items: Iterable[Self]) -> list[Self]:
+        """Lane, then priority (1 first, unset last), then target, then title."""
+        return sorted(items, key=goal_order)
 
     @property
     def progress(self) -> float | None:
@@ -227,18 +263,29 @@ class Release(Item):
     changes: dict[str, list[Markdown]] = field(default_factory=dict)
     breaking: list[Markdown] = field(default_factory=list)
     goal_slugs: list[tuple[str, int]] = field(default_factory=list)
-    goals: list[Goal] = field(default_factory=list)
+    goals: list[Goal] = field(default_factory=list, metadata=LINKED)
     yanked: bool = False
-    metrics: list[MetricTarget] = field(default_factory=list)
-    reflections: list[Reflection] = field(default_factory=list)
-    previous: Release | None = None
-    next: Release | None = None
+    metrics: list[MetricTarget] = field(default_factory=list, metadata=RESOLVED)
+    reflections: list[Reflection] = field(default_factory=list, metadata=LINKED)
+    previous: Release | None = field(default=None, metadata=LINKED)
+    next: Release | None = field(default=None, metadata=LINKED)
 
-    def fresh(self) -> Self:
-        clone = super().fresh()
-        clone.goals, clone.reflections, clone.previous, clone.next = [], [], None, None
-        clone.metrics = [copy.copy(measure) for measure in self.metrics]
-        return clone
+    @classmethod
+    def order(cls, items: Iterable[Self]) -> list[Self]:
+        """Planned releases first (nearest version first), then released ones newest
+        first: by date, and on the same date the higher SemVer first."""
+        planned = [r for r in items if r.is_planned]
+        released = [r for r in items if not r.is_planned]
+        planned.sort(key=lambda r: r.version.key if r.version else ())
+        released.sort(
+            key=lambda r: ((r.date or dt.date.min), r.version.key if r.version else ()),
+            reverse=True,
+        )
+        return planned + released
+
+    @property
+    def list_title(self) -> str:
+        return f"{self.version_text} {self.title}"
 
     @property
     def version_text(self) -> str:
@@ -270,13 +317,13 @@ class Reflection(Item):
     next: list[Markdown] = field(default_factory=list)
     goal_slugs: list[tuple[str, int]] = field(default_factory=list)
     release_versions: list[tuple[str, int]] = field(default_factory=list)
-    goals: list[Goal] = field(default_factory=list)
-    releases: list[Release] = field(default_factory=list)
+    goals: list[Goal] = field(default_factory=list, metadata=LINKED)
+    releases: list[Release] = field(default_factory=list, metadata=LINKED)
 
-    def fresh(self) -> Self:
-        clone = super().fresh()
-        clone.goals, clone.releases = [], []
-        return clone
+    @classmethod
+    def order(cls, items: Iterable[Self]) -> list[Self]:
+        """Newest first, then by slug."""
+        return sorted(items, key=lambda r: (-(r.date or dt.date.min).toordinal(), r.slug))
 
     @property
     def sections(self) -> list[tuple[str, list[Markdown]]]:
@@ -293,19 +340,56 @@ class Page(Item):
     pass
 
 
+_LANE_ORDER = {"now": 0, "next": 1, "later": 2, "": 3}
+
+
+def goal_order(goal: Goal) -> tuple:
+    """Lane, then priority (1 first, unset last), then target, then title."""
+    target = goal.target.sort_key if goal.target else (dt.date.max, dt.date.max)
+    priority = goal.priority if goal.priority is not None else 1 << 30
+    return (_LANE_ORDER[goal.lane], priority, target, goal.title.lower(), goal.slug)
+
+
 @dataclass
 class Site:
-    """The whole linked model, in display order, as the templates see it."""
+    """The whole linked model, in display order, as the templates see it.
+
+    ``lists`` holds each kind's items by the kind's folder name ("goals": [...]), in the
+    registry's order (see kinds.py); ``site.goals`` and the like read it.
+    """
 
     config: SiteConfig
-    goals: list[Goal]
-    releases: list[Release]
-    reflections: list[Reflection]
-    metrics: list[Metric]
-    pages: list[Page]
+    lists: dict[str, list[Item]]
     tags: list[Tag]
     include_drafts: bool = False
     audience: str = "public"  # "internal": the build includes internal items
+
+    @property
+    def kinds(self) -> tuple[Kind, ...]:
+        """The content kinds (kinds.KINDS), for templates that loop over them."""
+        from pmsite.model.kinds import KINDS  # the registry imports this module
+
+        return KINDS
+
+    @property
+    def goals(self) -> list[Goal]:
+        return cast("list[Goal]", self.lists["goals"])
+
+    @property
+    def releases(self) -> list[Release]:
+        return cast("list[Release]", self.lists["releases"])
+
+    @property
+    def reflections(self) -> list[Reflection]:
+        return cast("list[Reflection]", self.lists["reflections"])
+
+    @property
+    def metrics(self) -> list[Metric]:
+        return cast("list[Metric]", self.lists["metrics"])
+
+    @property
+    def pages(self) -> list[Page]:
+        return cast("list[Page]", self.lists["pages"])
 
     @property
     def lanes(self) -> dict[str, list[Goal]]:
@@ -364,8 +448,6 @@ class Site:
         return self.reflections[0] if self.reflections else None
 
     def items(self) -> Iterator[Item]:
-        yield from self.goals
-        yield from self.releases
-        yield from self.reflections
-        yield from self.metrics
-        yield from self.pages
+        """Every item, kind by kind in the registry's order."""
+        for items in self.lists.values():
+            yield from items

@@ -11,36 +11,26 @@ import unicodedata
 from urllib.parse import quote
 
 from pmsite.model.items import Item, Tag
+from pmsite.model.kinds import BY_NAME, KINDS
 
-SECTION_URLS = {
-    "goal": "goals/",
-    "release": "releases/",
-    "reflection": "reflections/",
-    "metric": "metrics/",
-    "page": "",
-}
 # Top-level names pmsite writes itself; a free page may not take one.
 RESERVED_NAMES = {
-    "index.html",
-    "404.html",
-    "roadmap",
-    "goals",
-    "releases",
-    "reflections",
-    "metrics",
-    "tags",
-    "search",
-    "search.json",
-    "assets",
-    "feed.xml",
-    "feed.json",
-    "sitemap.xml",
-    "roadmap.json",
+    *("index.html", "404.html", "roadmap", "tags", "search", "search.json", "assets"),
+    *("feed.xml", "feed.json", "sitemap.xml", "roadmap.json"),
+    *(kind.folder for kind in KINDS),
 }
+# Slugs come from file names: letters (any script), digits, '-', '_' and '.'.
+_FILE_SLUG = re.compile(r"^\w[\w.-]*$")
+
+
+def is_file_slug(name: str) -> bool:
+    """Whether a file name (without its suffix) can be an item's slug and URL segment."""
+    return bool(_FILE_SLUG.match(name)) and ".." not in name
 
 
 def item_url(kind: str, slug: str) -> str:
-    return f"{SECTION_URLS[kind]}{slug}/"
+    """An item's URL: its kind's prefix and its slug ('goals/x/')."""
+    return f"{BY_NAME[kind].url_prefix}{slug}/"
 
 
 def output_path(url: str) -> str:

@@ -282,11 +282,8 @@ def plain_text(fragment: str) -> str:
 
 def search_entry(item: Item) -> dict:
     """One item in search.json: what it is, where it is, and the words it contains."""
-    title = item.title
-    if isinstance(item, Release):
-        title = f"{item.version_text} {item.title}"
     return {
-        "title": title,
+        "title": item.list_title,
         "url": item.url,
         "kind": item.kind,
         "summary": item.summary,

@@ -20,6 +20,7 @@ from pmsite import __version__
 from pmsite.errors import ContentError, ContentErrors, display_path
 from pmsite.incremental.tracking import TrackingEnvironment
 from pmsite.model.items import CHANGE_CATEGORIES, Item, Site, Tag
+from pmsite.model.kinds import KINDS
 from pmsite.model.urls import absolute_url, output_path, relative_url
 from pmsite.render import charts
 from pmsite.render.theme import builtin_theme_dir
@@ -126,8 +127,12 @@ class PageSpec:
 def page_list(site: Site) -> Iterator[PageSpec]:
     """Every HTML page of the site."""
     source = site.config.source
-    for url, template, title in SECTION_PAGES:
+    for url, template, title in SITE_PAGES:
         yield PageSpec(url, template, {"title": title or site.config.title}, source)
+    for kind in KINDS:
+        if kind.has_list_page:
+            yield PageSpec(kind.url_prefix, kind.list_template, {"title": kind.title}, source)
+    yield PageSpec("tags/", "tags.html", {"title": "Tags"}, source)
     for item in site.items():
         context = {"title": item.title, item.kind: item, "item": item}
         yield PageSpec(item.url, f"{item.kind}.html", context, item.source, item)
@@ -137,15 +142,11 @@ def page_list(site: Site) -> Iterator[PageSpec]:
     yield PageSpec("404.html", "404.html", {"title": "Page not found"}, source)
 
 
-SECTION_PAGES = (
+# The site's own pages before the kinds' list pages (url, template, title).
+SITE_PAGES = (
     ("", "home.html", ""),
     ("roadmap/", "roadmap.html", "Roadmap"),
     ("search/", "search.html", "Search"),
-    ("goals/", "goals.html", "Goals"),
-    ("releases/", "releases.html", "Releases"),
-    ("reflections/", "reflections.html", "Reflections"),
-    ("metrics/", "metrics.html", "Metrics"),
-    ("tags/", "tags.html", "Tags"),
 )
 
 
