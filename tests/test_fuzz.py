@@ -22,7 +22,8 @@ from hypothesis import strategies as st
 
 from pmsite.build import load_site
 from pmsite.errors import ContentErrors
-from pmsite.load.readers import GOAL_KEYS, METRIC_KEYS, REFLECTION_KEYS, RELEASE_KEYS
+from pmsite.model.kinds import BY_NAME
+from pmsite.model.kinds import KINDS as CONTENT_KINDS
 
 # PMSITE_FUZZ_EXAMPLES=5000 for a longer hunt than the test suite's quick one.
 FUZZ = settings(
@@ -35,12 +36,9 @@ FUZZ = settings(
 SITE_YAML = "title: Fuzz\nbase_url: https://example.org/\n"
 GOAL = "---\ntitle: Known goal\nstatus: planned\n---\nA goal to refer to.\n"
 RELEASE = "version: 1.0.0\ndate: 2026-01-01\n"
-KINDS = {
-    "goals": GOAL_KEYS,
-    "releases": RELEASE_KEYS,
-    "reflections": REFLECTION_KEYS,
-    "metrics": METRIC_KEYS,
-    "pages": ("title", "summary", "tags", "draft"),
+KINDS = {kind.folder: kind.allowed_keys for kind in CONTENT_KINDS}
+ITEM_KEYS = {
+    key for name in ("goal", "release", "reflection") for key in BY_NAME[name].allowed_keys
 }
 
 # Characters that mean something to YAML, Markdown or a file system, plus plain text.
@@ -53,7 +51,15 @@ yamlish_lines = st.lists(
         yamlish_text,
         st.builds(
             lambda key, value: f"{key}: {value}",
-            st.sampled_from(sorted({*GOAL_KEYS, *RELEASE_KEYS, *REFLECTION_KEYS, "version"})),
+            st.sampled_from(
+                sorted(
+                    {
+                        key
+                        for name in ("goal", "release", "reflection")
+                        for key in BY_NAME[name].allowed_keys
+                    }
+                )
+            ),
             yamlish_text,
         ),
     ),

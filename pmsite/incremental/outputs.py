@@ -1,9 +1,10 @@
 """The feeds and JSON outputs of a build session: feed.xml, feed.json,
 reflections/feed.xml, roadmap.json and search.json (the texts come from feeds.py).
 
-Each output declares what it reads of the model, so a rebuild makes it again only when
-that changed; a release's feed notes and an item's search.json line are kept between
-builds and made again only for items that changed.
+What each output reads of the model is noted as it reads it (through a ``Recorded``
+view of the site, see tracking.py), so a rebuild makes it again only when that changed;
+a release's feed notes and an item's search.json line are kept between builds and made
+again only for items that changed.
 """
 
 from __future__ import annotations
@@ -11,18 +12,13 @@ from __future__ import annotations
 from collections.abc import Callable, Container, Hashable
 
 from pmsite.incremental.patch import PatchChanges
-from pmsite.incremental.records import PARALLEL_MIN_PAGES, Changes, Rendered, reads, render_notes
-from pmsite.incremental.tracking import SITE_KEY, Dependency, Key, note_all, recording
-from pmsite.model.items import Release, Site
+from pmsite.incremental.records import PARALLEL_MIN_PAGES, Changes, Rendered, render_notes
+from pmsite.incremental.tracking import Dependency, Key, note_all, recorded, recording, unwrap
+from pmsite.model.items import Item, Release, Site
 from pmsite.render.feeds import (
-    FEED_RELEASE_FIELDS,
     NOTES_TEMPLATE,
-    REFLECTION_FEED_FIELDS,
     REFLECTION_NOTES_TEMPLATE,
-    ROADMAP_GOAL_FIELDS,
-    ROADMAP_RELEASE_FIELDS,
     atom_feed,
-    feed_reflections,
     feed_releases,
     item_notes_html,
     json_feed,
@@ -42,9 +38,9 @@ class FeedOutputs:
     def __init__(self, track: bool) -> None:
         self.track = track  # False: a session that builds once keeps nothing
         self._notes: dict[Key, tuple[Hashable, str, frozenset[Dependency]]] = {}
-        self._search: dict[Key, tuple[int, Hashable, bytes]] = {}  # position, fingerprint, line
+        # Each item's search.json line: position, fingerprint, line, what it read.
+        self._search: dict[Key, tuple[int, Hashable, bytes, frozenset[Dependency]]] = {}
         self._search_lines: list[bytes] = []
-        self._declared_reads: dict[str, tuple[Site, list[Dependency]]] = {}
 
     def forget(self) -> None:
         """Drop everything kept (the settings changed)."""
@@ -68,49 +64,31 @@ class FeedOutputs:
         staging: Staging | None,
     ) -> dict[str, Rendered]:
         """Each output, kept when ``reuse`` gives its last record (nothing it read
-        changed), otherwise made again; with ``staging``, written into it at once."""
+        changed), otherwise made again; with ``staging``, written into it at once.
 
-        # What each output reads, declared (made only for outputs rendered again).
-        def released() -> list[Dependency]:
-            return [
-                *((SITE_KEY, "released_releases"), (SITE_KEY, "config")),
-                *reads(feed_releases(site), FEED_RELEASE_FIELDS),
-            ]
-
-        def journal() -> list[Dependency]:
-            return [
-                *((SITE_KEY, "reflections"), (SITE_KEY, "config")),
-                *reads(feed_reflections(site), REFLECTION_FEED_FIELDS),
-            ]
-
-        def listed() -> list[Dependency]:
-            return [
-                *((SITE_KEY, "goals"), (SITE_KEY, "releases")),
-                *reads(site.goals, ROADMAP_GOAL_FIELDS),
-                *reads(site.releases, ROADMAP_RELEASE_FIELDS),
-            ]
-
-        def everything() -> list[Dependency]:
-            return [(SITE_KEY, "lists"), *reads(site.items(), ("",))]
-
+        A session that keeps records runs each output over a ``Recorded`` view of the
+        site, so what the output read is noted as it reads it."""
+        view = recorded(site) if self.track else site
         notes = closure(NOTES_TEMPLATE)
         notes_html = self._notes_html(renderer, changes)
-        journal_html = item_notes_html(renderer, REFLECTION_NOTES_TEMPLATE)
-        Declared = Callable[[], list[Dependency]]
-        outputs: list[tuple[str, Callable[[], str | bytes], Declared, frozenset[str]]] = [
-            ("feed.xml", lambda: atom_feed(site, notes_html), released, notes),
-            ("feed.json", lambda: json_feed(site, notes_html), released, notes),
+        journal = item_notes_html(renderer, REFLECTION_NOTES_TEMPLATE)
+
+        def journal_html(reflection: Item) -> str:
+            return journal(unwrap(reflection))  # the template notes its own reads
+
+        outputs: list[tuple[str, Callable[[], str | bytes], frozenset[str]]] = [
+            ("feed.xml", lambda: atom_feed(view, notes_html), notes),
+            ("feed.json", lambda: json_feed(view, notes_html), notes),
             (
                 "reflections/feed.xml",
-                lambda: reflections_feed(site, journal_html),
-                journal,
+                lambda: reflections_feed(view, journal_html),
                 closure(REFLECTION_NOTES_TEMPLATE),
             ),
-            ("roadmap.json", lambda: roadmap_json(site), listed, frozenset()),
-            ("search.json", lambda: self._search_index(site, changes), everything, frozenset()),
+            ("roadmap.json", lambda: roadmap_json(view), frozenset()),
+            ("search.json", lambda: self._search_index(view, changes), frozenset()),
         ]
         records = {}
-        for path, make, declared, templates in outputs:
+        for path, make, templates in outputs:
             old = reuse(path)
             if old is not None:
                 records[path] = old
@@ -121,40 +99,35 @@ class FeedOutputs:
             file = OutputFile(path, site.config.source, content=content)
             if staging is not None:  # written now, not kept (search.json is large)
                 file = OutputFile(path, file.source, written=staging.write(file))
-            records[path] = Rendered.of(
-                file, path, deps.union(self._declared(path, site, declared)), templates
-            )
+            records[path] = Rendered.of(file, path, deps, templates)
         return records
-
-    def _declared(
-        self, path: str, site: Site, declared: Callable[[], list[Dependency]]
-    ) -> list[Dependency]:
-        """What an output reads by declaration, made once per site model (a patched
-        build keeps the model, so its lists of items are the same)."""
-        cached = self._declared_reads.get(path)
-        if cached is None or cached[0] is not site:
-            cached = self._declared_reads[path] = (site, declared())
-        return cached[1]
 
     def _search_index(self, site: Site, changes: Changes) -> bytes:
         """search.json, with each item's line made again only when the item changed (a
         patched build, whose items are the same ones in the same order, replaces just
-        the lines of the items it patched)."""
+        the lines of the items it patched). A kept line notes again what it read."""
         if isinstance(changes, PatchChanges) and self._search_lines:
+            site.items()  # what a full build reads: the lists, in order
             lines = list(self._search_lines)
             for key in changes.keys & self._search.keys():
-                index, _, _ = self._search[key]
-                line = search_line(changes.site_object(key))
-                lines[index] = line
-                self._search[key] = (index, changes.fingerprints[key], line)
+                index = self._search[key][0]
+                lines[index], deps = _search_line(recorded(changes.site_object(key)))
+                self._search[key] = (index, changes.fingerprints[key], lines[index], deps)
+            for entry in self._search.values():
+                note_all(entry[3])
         else:
             lines = []
-            cache: dict[Key, tuple[int, Hashable, bytes]] = {}
+            cache: dict[Key, tuple[int, Hashable, bytes, frozenset[Dependency]]] = {}
             for index, item in enumerate(site.items()):
-                fingerprint = changes.fingerprints[item.key]
-                cached = self._search.get(item.key)
-                line = cached[2] if cached and cached[1] == fingerprint else search_line(item)
-                cache[item.key] = (index, fingerprint, line)
+                key = unwrap(item).key
+                fingerprint = changes.fingerprints[key]
+                cached = self._search.get(key)
+                if cached and cached[1] == fingerprint:
+                    line, deps = cached[2], cached[3]
+                    note_all(deps)
+                else:
+                    line, deps = _search_line(item)
+                cache[key] = (index, fingerprint, line, deps)
                 lines.append(line)
             self._search = cache if self.track else {}  # kept for the next build, if any
         self._search_lines = lines if self.track else []
@@ -176,6 +149,7 @@ class FeedOutputs:
             renderer.errors.extend(e for e in errors if e not in renderer.errors)
 
         def notes_html(release: Release) -> str:
+            release = unwrap(release)  # the template notes its own reads
             fingerprint = changes.fingerprints[release.key]
             cached = self._notes.get(release.key)
             if cached is None or cached[0] != fingerprint:
@@ -187,3 +161,11 @@ class FeedOutputs:
             return cached[1]
 
         return notes_html
+
+
+def _search_line(item: Item) -> tuple[bytes, frozenset[Dependency]]:
+    """One item's line of search.json and what making it read (noted here as well)."""
+    with recording() as deps:
+        line = search_line(item)
+    note_all(deps)
+    return line, frozenset(deps)

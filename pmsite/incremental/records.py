@@ -20,7 +20,7 @@ from pmsite.incremental.tracking import (
     note,
     recording,
 )
-from pmsite.model.items import Item, Release, Site
+from pmsite.model.items import Release, Site
 from pmsite.render.feeds import NOTES_TEMPLATE
 from pmsite.render.templates import PageSpec, Renderer
 from pmsite.store.write import OutputFile, Staging
@@ -129,8 +129,3 @@ def render_notes(
     with recording() as deps:
         html = renderer.render(NOTES_TEMPLATE, release.url, release=release) or ""
     return html, frozenset(deps), renderer.errors[errors_before:]
-
-
-def reads(items: Iterable[Item], attributes: tuple[str, ...]) -> list[Dependency]:
-    """Dependencies of Python code that reads ``attributes`` of each of ``items``."""
-    return [(item.key, attribute) for item in items for attribute in attributes]

@@ -24,7 +24,7 @@ from typing import Any
 import jinja2
 from jinja2 import meta
 
-from pmsite.model.items import Item, Markdown, Site, Tag, linked_fields
+from pmsite.model.items import READS_ATTRIBUTE, Item, Markdown, Site, Tag, linked_fields
 
 Key = tuple[str, str]  # (kind, slug) of an item or a tag; SITE_KEY for the site
 Dependency = tuple[Key, str]  # (key, attribute read); "" means "anything about it"
@@ -60,6 +60,81 @@ def note_all(deps: Iterable[Dependency]) -> None:
     found = _recording.get()
     if found is not None:
         found.update(deps)
+
+
+_MODEL = (Item, Tag, Site)
+
+
+class Recorded:
+    """A read-only view of a model object for Python code that renders an output
+    (feeds, roadmap.json, search.json): every attribute read of an item, a tag or the
+    site is noted as a dependency (``note``), as ``TrackingEnvironment`` does for
+    templates, so what an output depends on is never a hand-kept list.
+
+    What it reads is wrapped in turn (lists, dicts, the values inside an item), so reads
+    through a measure's metric count too. Calling a method notes what the method declares
+    with ``@reads``, or "anything about the object". ``isinstance`` sees the wrapped
+    object's class.
+    """
+
+    __slots__ = ("_target",)
+
+    def __init__(self, target: object) -> None:
+        object.__setattr__(self, "_target", target)
+
+    @property  # type: ignore[misc]
+    def __class__(self) -> type:  # isinstance(view, Release) is about the target
+        return type(object.__getattribute__(self, "_target"))
+
+    def __getattr__(self, name: str) -> Any:
+        target = object.__getattribute__(self, "_target")
+        value = getattr(target, name)
+        if callable(value) and hasattr(value, "__self__"):  # a bound method
+            declared = getattr(value, READS_ATTRIBUTE, ("",))
+            for attribute in declared:
+                note(target, attribute)
+            return lambda *args, **kwargs: recorded(value(*args, **kwargs))
+        note(target, name)
+        return recorded(value)
+
+    def __setattr__(self, name: str, value: object) -> None:
+        raise AttributeError(f"a recorded view is read-only (setting {name!r})")
+
+    def __iter__(self) -> Iterator[Any]:
+        return (recorded(value) for value in object.__getattribute__(self, "_target"))
+
+    def __bool__(self) -> bool:
+        return bool(object.__getattribute__(self, "_target"))
+
+    def __repr__(self) -> str:
+        return f"Recorded({object.__getattribute__(self, '_target')!r})"
+
+
+def recorded(value: Any) -> Any:
+    """``value`` as seen through ``Recorded``: model objects and the containers and
+    dataclass values that hold them are wrapped; plain values are returned as they are."""
+    if value is None or isinstance(value, (str, int, float, bool, bytes)):
+        return value
+    if isinstance(value, Recorded):
+        return value
+    if isinstance(value, list):
+        return [recorded(v) for v in value]
+    if isinstance(value, tuple):
+        return tuple(recorded(v) for v in value)
+    if isinstance(value, dict):
+        return {k: recorded(v) for k, v in value.items()}
+    if isinstance(value, _MODEL) or (is_dataclass(value) and not isinstance(value, type)):
+        return Recorded(value)
+    if isinstance(value, Iterator):
+        return (recorded(v) for v in value)
+    return value
+
+
+def unwrap(value: Any) -> Any:
+    """The model object behind a ``Recorded`` view (templates note reads themselves)."""
+    if type(value) is Recorded:  # not isinstance: a view's __class__ is its target's
+        return object.__getattribute__(value, "_target")
+    return value
 
 
 class TrackingEnvironment(jinja2.Environment):

@@ -9,9 +9,9 @@ from __future__ import annotations
 import copy
 import datetime as dt
 import functools
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import MISSING, dataclass, field, fields
-from typing import TYPE_CHECKING, Self, cast
+from typing import TYPE_CHECKING, Any, Self, TypeVar, cast
 
 from pmsite.model.semver import Version
 from pmsite.model.timeframe import Target
@@ -39,6 +39,22 @@ def as_percent(progress: float | None) -> int | None:
 # dependency tracker compares both when it fingerprints an item (``linked_fields``).
 LINKED = {"linked": "reset"}
 RESOLVED = {"linked": "copy"}
+
+
+READS_ATTRIBUTE = "__pmsite_reads__"
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def reads(*attributes: str) -> Callable[[F], F]:
+    """Declare what a method reads of its object: code that renders an output through a
+    recorded view (incremental/tracking.py) then depends on those attributes when it
+    calls the method; an undeclared method depends on anything about the object."""
+
+    def declare(method: F) -> F:
+        setattr(method, READS_ATTRIBUTE, attributes)
+        return method
+
+    return declare
 
 
 @functools.cache
@@ -447,6 +463,7 @@ class Site:
     def latest_reflection(self) -> Reflection | None:
         return self.reflections[0] if self.reflections else None
 
+    @reads("lists")
     def items(self) -> Iterator[Item]:
         """Every item, kind by kind in the registry's order."""
         for items in self.lists.values():

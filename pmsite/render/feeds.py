@@ -217,15 +217,6 @@ def _json(data: dict) -> str:
     return "{\n" + ",\n".join(members) + "\n}\n"
 
 
-# What feeds.py reads from each item, for incremental rebuilds (see deps.py).
-REFLECTION_FEED_FIELDS = ("title", "url", "date", "summary", "tags", "slug")
-FEED_RELEASE_FIELDS = ("version_text", "title", "date", "summary", "tags", "yanked", "url")
-ROADMAP_GOAL_FIELDS = (
-    *("slug", "title", "status", "lane", "target", "theme", "owner", "priority", "url"),
-)
-ROADMAP_RELEASE_FIELDS = ("version_text", "title", "date", "status", "target", "yanked", "url")
-
-
 def _goal_entry(goal: Goal, base: str) -> dict:
     return {
         "slug": goal.slug,
