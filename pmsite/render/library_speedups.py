@@ -170,11 +170,9 @@ class InlinePatterns:
         except KeyError:
             inline = None
         registry = md.inlinePatterns
-        self.active = (
-            isinstance(inline, InlineProcessor)
-            and inline.inlinePatterns is registry
-            and is_tested("markdown")
-        )
+        # (object: the stubs give md's and the treeprocessor's registries different types)
+        held: object = inline.inlinePatterns if isinstance(inline, InlineProcessor) else None
+        self.active = held is registry and is_tested("markdown")
         self._inline: Any = inline  # its attribute is typed as a Registry; we set a list
         names = {
             registry.get_index_for_name(name): name
