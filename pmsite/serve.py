@@ -26,6 +26,7 @@ from urllib.parse import unquote, urlsplit
 
 from watchdog.events import FileSystemEvent, FileSystemEventHandler
 from watchdog.observers import Observer
+from watchdog.observers.api import BaseObserver
 
 from pmsite.errors import ContentErrors, PmsiteError, display_path
 from pmsite.load.files import is_ignored_name
@@ -93,7 +94,7 @@ class PreviewServer:
         self._stopping = threading.Event()
         self._threads: list[threading.Thread] = []
         self._httpd: ThreadingHTTPServer | None = None
-        self._observer: Observer | None = None
+        self._observer: BaseObserver | None = None
         self._session: BuildSession | None = None
 
     # -- lifecycle -------------------------------------------------------------------

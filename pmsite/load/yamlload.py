@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, cast
 
 import yaml
 
@@ -149,7 +149,9 @@ class _Builder:
         self.anchors: dict[str, _Anchored] = {}
 
     def line(self, event: yaml.Event) -> int:
-        return event.start_mark.line + 1 + self.offset
+        mark = event.start_mark
+        assert mark is not None  # libyaml marks every event
+        return mark.line + 1 + self.offset
 
     def document(self) -> Any:
         self.loader.get_event()  # stream start
@@ -218,7 +220,7 @@ class _Builder:
             self.count(event, 1, depth)
             return self.scalar(event), 0, None
         if isinstance(event, yaml.AliasEvent):
-            anchored = self.anchors.get(event.anchor)
+            anchored = None if event.anchor is None else self.anchors.get(event.anchor)
             if anchored is None:
                 raise YamlError(self.line(event), f"unknown alias '*{event.anchor}'")
             self.count(event, anchored.nodes, depth + anchored.height)
@@ -283,7 +285,10 @@ class _Builder:
         tag = self.resolve(event)
         self.check_resolved(event, tag, _SCALAR_TAGS)
         self.check_characters(event)
-        node = yaml.ScalarNode(tag, event.value, event.start_mark, event.end_mark, event.style)
+        # libyaml's marks (yaml._yaml.Mark) serve as yaml.Mark, as in PyYAML's own C loader.
+        start = cast("yaml.Mark | None", event.start_mark)
+        end = cast("yaml.Mark | None", event.end_mark)
+        node = yaml.ScalarNode(tag, event.value, start, end, event.style)
         try:
             return self.loader.yaml_constructors[tag](self.loader, node)
         except (yaml.YAMLError, ValueError, OverflowError) as error:

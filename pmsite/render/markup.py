@@ -4,27 +4,26 @@ Secure by default: raw HTML in content is shown as text (not passed through) and
 HTML that Markdown produces goes through nh3, which drops ``javascript:``/``data:``
 URLs and anything else outside the allow-list. ``markdown: {unsafe_html: true}`` in
 site.yaml turns both off for teams that trust every author.
+
+The speed-ups that rely on Python-Markdown's and Pygments' internals live in
+``library_speedups`` and are turned on here, when the converter is set up.
 """
 
 from __future__ import annotations
 
-import functools
 import html
 import re
 import xml.etree.ElementTree as etree
 from collections.abc import Iterable
-from typing import ClassVar
 
 import markdown
 import nh3
-from markdown.extensions import codehilite
 from markdown.extensions.toc import slugify_unicode
 from markdown.treeprocessors import Treeprocessor
 from pygments.formatters import HtmlFormatter
-from pygments.lexer import Lexer
-from pygments.lexers import get_lexer_by_name
 
 from pmsite.model.items import Markdown
+from pmsite.render import library_speedups
 from pmsite.render.parallel import fork_map
 
 _ALLOWED_TAGS = {
@@ -59,41 +58,6 @@ _SIMPLE_PART = re.compile(r"\*\*(.+?)\*\*|`([^`]+)`")
 CODE_CSS_CLASS = "highlight"
 
 
-class _CodeFormatter(HtmlFormatter):
-    """Pygments' HTML formatter, but its per-style class table is built once per process
-    instead of once per code block (codehilite makes a formatter for every block)."""
-
-    _stylesheets: ClassVar[dict[tuple[str, str], tuple[dict, dict]]] = {}
-
-    def _create_stylesheet(self) -> None:
-        key = (str(self.style), self.classprefix)
-        cached = self._stylesheets.get(key)
-        if cached is None:
-            super()._create_stylesheet()
-            self._stylesheets[key] = (self.ttype2class, self.class2style)
-        else:
-            self.ttype2class, self.class2style = cached
-
-
-@functools.lru_cache(maxsize=256)
-def _lexer(name: str, options: tuple) -> Lexer:
-    return get_lexer_by_name(name, **dict(options))
-
-
-def _cached_lexer_by_name(name: str, **options: object) -> Lexer:
-    """get_lexer_by_name with the lexer reused per (language, options): looking lexers up
-    is a large share of highlighting small code blocks. Lexers keep no state between
-    uses, so sharing them is safe."""
-    try:
-        return _lexer(name, tuple(sorted(options.items())))
-    except TypeError:  # an option that cannot be a cache key (a list): not cached
-        return get_lexer_by_name(name, **options)
-
-
-# codehilite looks lexers up through its module's global; route that through the cache.
-codehilite.get_lexer_by_name = _cached_lexer_by_name
-
-
 class _Headings(Treeprocessor):
     """Shift a body's headings so the top one is an h2 (the page title is the only h1,
     and headings stay in order whether the writer started at '#' or at '##'), and give
@@ -120,29 +84,6 @@ class _Headings(Treeprocessor):
             el.set("id", anchor)
 
 
-# What must appear in a text for each of Python-Markdown's inline patterns to match
-# anything ("  \n" also after tabs are expanded and line ends normalised). Patterns
-# that cannot match are left out of a conversion: inline patterns are tried on every
-# piece of text, and are most of Python-Markdown's time. Unknown patterns always run.
-_PATTERN_TRIGGERS = {
-    "backtick": ("`",),
-    "escape": ("\\",),
-    "footnote": ("[^",),
-    "reference": ("[",),
-    "link": ("[",),
-    "image_link": ("![",),
-    "image_reference": ("![",),
-    "short_reference": ("[",),
-    "short_image_ref": ("![",),
-    "autolink": ("<",),
-    "automail": ("<",),
-    "html": ("<",),
-    "linebreak": ("  \n", "\t", "\r"),
-    "entity": ("&",),
-    "em_strong": ("*", "_"),
-}
-
-
 class MarkupRenderer:
     """Converts content Markdown to safe HTML with one reused Markdown instance."""
 
@@ -154,7 +95,7 @@ class MarkupRenderer:
             extensions=["tables", "fenced_code", "codehilite", "footnotes", "sane_lists"],
             extension_configs={
                 "codehilite": {
-                    "pygments_formatter": _CodeFormatter,
+                    "pygments_formatter": library_speedups.code_formatter(),
                     "css_class": CODE_CSS_CLASS,
                     "guess_lang": False,
                     "use_pygments": True,
@@ -169,32 +110,9 @@ class MarkupRenderer:
             # Raw HTML blocks and inline tags are then escaped and shown as text.
             self._md.preprocessors.deregister("html_block")
             self._md.inlinePatterns.deregister("html")
-        self._inline = self._md.treeprocessors["inline"]
-        registry = self._md.inlinePatterns
-        names = {
-            registry.get_index_for_name(name): name
-            for name in _PATTERN_TRIGGERS
-            if name in registry
-        }
-        self._patterns = [(pattern, names.get(i, "")) for i, pattern in enumerate(registry)]
-        self._pattern_lists: dict[tuple[bool, ...], list] = {}
+        # After the registries are final: apply() reads the inline patterns.
+        self._inline_patterns = library_speedups.apply(self._md)
         self._pick_patterns = True  # False: every pattern runs (the tests' reference)
-
-    def _inline_patterns(self, source: str) -> list:
-        """The inline patterns that can match something in ``source``, in their order (a
-        plain list: Python-Markdown indexes it for every piece of text it processes)."""
-        present = tuple(
-            any(trigger in source for trigger in _PATTERN_TRIGGERS.get(name, ("",)))
-            or not self._pick_patterns
-            for _, name in self._patterns
-        )
-        patterns = self._pattern_lists.get(present)
-        if patterns is None:
-            patterns = [
-                pattern for (pattern, _), kept in zip(self._patterns, present, strict=True) if kept
-            ]
-            self._pattern_lists[present] = patterns
-        return patterns
 
     def to_html(self, source: str, inline: bool = False) -> str:
         """HTML for ``source``; ``inline`` drops the paragraph around a one-line note."""
@@ -206,7 +124,7 @@ class MarkupRenderer:
     def markdown_html(self, source: str, inline: bool = False) -> str:
         """``to_html`` always through Python-Markdown (and nh3), without the fast path."""
         self._md.reset()
-        self._inline.inlinePatterns = self._inline_patterns(source)
+        self._inline_patterns.select(source, every=not self._pick_patterns)
         html = self._md.convert(source)
         if not self.unsafe_html:
             html = nh3.clean(
