@@ -95,7 +95,7 @@ def _title_from(name: str) -> str:
 
 
 def goal_text(name: str, day: dt.date) -> str:
-    fields = {
+    fields: dict[str, object] = {
         "title": _title_from(name),
         "status": "planned",
         "horizon": None,
@@ -113,7 +113,7 @@ def goal_text(name: str, day: dt.date) -> str:
 
 
 def release_text(version: str, day: dt.date) -> str:
-    fields = {
+    fields: dict[str, object] = {
         "version": version,
         "title": "",
         "status": "planned",

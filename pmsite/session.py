@@ -43,7 +43,7 @@ from pmsite.load.files import ContentTree, DocumentCache, read_content, text_dig
 from pmsite.load.git import GitDates, GitReader, apply_git_date, apply_git_dates
 from pmsite.load.link import assemble_site
 from pmsite.load.readers import ItemCache, read_item, read_items
-from pmsite.model.items import Site
+from pmsite.model.items import Item, Site
 from pmsite.render.feeds import (
     sitemap,
 )
@@ -261,7 +261,9 @@ class BuildSession:
                 item = read_item(document, self.site_dir, found, self.items)
                 fields = text_fields_changed(before, item)
                 linked = objects.get(item.key)
-                if found.errors or found.warnings or fields is None or linked is None:
+                if found.errors or found.warnings or fields is None:
+                    return None
+                if not isinstance(linked, Item):  # gone, or a tag with the same key
                     return None
                 edits.append(TextEdit(linked, item, fields))
         git = self.git.read()

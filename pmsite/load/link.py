@@ -191,16 +191,18 @@ def _link(site: Site, errors: ErrorList) -> None:
             goal.reflections.append(reflection)
         for release in reflection.releases:
             release.reflections.append(reflection)
-    for item in (*site.goals, *site.releases):
+    measured: list[Goal | Release] = [*site.goals, *site.releases]
+    for item in measured:
         for target in item.metrics:
             if target.metric is None:
                 continue
             if id(target.metric) not in visible:
                 target.metric = None
                 continue
-            users = target.metric.goals if isinstance(item, Goal) else target.metric.releases
-            if item not in users:
-                users.append(item)
+            if isinstance(item, Goal) and item not in target.metric.goals:
+                target.metric.goals.append(item)
+            elif isinstance(item, Release) and item not in target.metric.releases:
+                target.metric.releases.append(item)
     site.tags = _collect_tags(site, errors)
 
 

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import copy
 import datetime as dt
-import functools
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import MISSING, dataclass, field, fields
 from typing import TYPE_CHECKING, Any, Self, TypeVar, cast
@@ -57,10 +56,15 @@ def reads(*attributes: str) -> Callable[[F], F]:
     return declare
 
 
-@functools.cache
+_LINKED_FIELDS: dict[type, tuple[str, ...]] = {}
+
+
 def linked_fields(cls: type) -> tuple[str, ...]:
     """The names of the fields of ``cls`` that linking fills in, in declaration order."""
-    return tuple(f.name for f in fields(cls) if f.metadata.get("linked"))
+    names = _LINKED_FIELDS.get(cls)
+    if names is None:
+        names = _LINKED_FIELDS[cls] = tuple(f.name for f in fields(cls) if f.metadata.get("linked"))
+    return names
 
 
 @dataclass
