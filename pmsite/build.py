@@ -7,15 +7,14 @@ Stage timings are logged at debug level (``pmsite --debug build``).
 from __future__ import annotations
 
 import contextlib
-import os
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from pmsite import MAX_FILE_ENV
 from pmsite.errors import ContentError
 from pmsite.load.git import git_state
+from pmsite.options import BuildOptions
 from pmsite.render.theme import builtin_theme_dir
 from pmsite.store.cache import (
     Manifest,
@@ -50,15 +49,13 @@ def load_site(
     """Read, check, link and convert the content; raises ContentErrors listing every problem."""
     from pmsite.session import BuildSession
 
-    return BuildSession(site_dir, base_url, drafts, track=False).load()
+    return BuildSession(site_dir, BuildOptions.of(base_url, drafts), track=False).load()
 
 
 def build(
     site_dir: Path,
     output_dir: Path | None = None,
-    base_url: str | None = None,
-    drafts: bool = False,
-    audience: str = "public",
+    options: BuildOptions | None = None,
     use_cache: bool = True,
 ) -> BuildResult:
     """Build the site in ``site_dir`` into ``output_dir`` (default: site_dir/output).
@@ -70,8 +67,8 @@ def build(
     output_dir = output_dir or site_dir / "output"
     check_output_dir(site_dir, output_dir)
     manifest_file = manifest_path(site_dir, output_dir)
-    limit = os.environ.get(MAX_FILE_ENV, "")  # what a content file may weigh
-    settings = f"{base_url}|{drafts}|{audience}|{limit}|{git_state(site_dir)}"
+    options = options or BuildOptions.of()
+    settings = f"{options.cache_key()}|{git_state(site_dir)}"
     # Taken before anything is read, so a file changed during the build is seen next
     # time; pmsite's own code counts too (an upgrade or a local change rebuilds).
     package = Path(__file__).resolve().parent
@@ -90,7 +87,7 @@ def build(
         return BuildResult(output_dir, previous.pages, files, seconds, up_to_date=True)
     from pmsite.session import BuildSession  # the stages' libraries load only when needed
 
-    session = BuildSession(site_dir, base_url, drafts, audience, use_cache=use_cache, track=False)
+    session = BuildSession(site_dir, options, use_cache=use_cache, track=False)
     before = load_written(manifest_file) if use_cache else None
     with staged_output(output_dir, before) as staging:
         outcome = session.build(staging)  # pages are written as they are rendered

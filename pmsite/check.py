@@ -20,6 +20,7 @@ from urllib.parse import unquote, urlsplit
 
 from pmsite.errors import ContentErrors
 from pmsite.model.items import Item, Release, Site
+from pmsite.options import BuildOptions
 from pmsite.session import BuildSession
 from pmsite.store.write import OutputFile
 
@@ -46,7 +47,8 @@ def run_check(
     """All findings for the site, errors first; warnings become errors when ``strict``."""
     today = today or check_today()
     try:
-        outcome = BuildSession(site_dir, audience=audience, track=False).build()
+        options = BuildOptions.of(audience=audience)
+        outcome = BuildSession(site_dir, options, track=False).build()
     except ContentErrors as error:
         return [Finding(e.path, e.line, "error", e.message) for e in error.errors]
     findings = [Finding(w.path, w.line, "warning", w.message) for w in outcome.warnings]

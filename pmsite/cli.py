@@ -10,13 +10,13 @@ import os
 import signal
 import sys
 import time
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 
 from pmsite import AUDIENCES, __version__
 from pmsite.build import build, load_site
 from pmsite.errors import ContentError, PmsiteError, UsageError
-from pmsite.model.kinds import SCAFFOLDED
+from pmsite.options import BuildOptions
 
 Parser = argparse.ArgumentParser
 
@@ -130,13 +130,33 @@ def _init_parser(commands: argparse._SubParsersAction) -> None:
 def _new_parser(commands: argparse._SubParsersAction) -> None:
     sub = commands.add_parser("new", help="write a new goal, release, reflection or metric")
     _site_option(sub)
-    sub.add_argument("kind", choices=SCAFFOLDED)
+    sub.add_argument(
+        "kind",
+        choices=_ScaffoldedKinds(),
+        metavar="KIND",
+        help="goal, release, reflection or metric",
+    )
     sub.add_argument(
         "name",
         nargs="?",
         help="file name / slug (a version for a release; default: the next patch version)",
     )
     sub.set_defaults(handler=_cmd_new)
+
+
+class _ScaffoldedKinds:
+    """The kinds ``pmsite new`` writes, from the registry, which is loaded only when
+    they are asked for (the registry loads the model: a no-op build does without)."""
+
+    def __contains__(self, name: object) -> bool:
+        from pmsite.model.kinds import SCAFFOLDED
+
+        return name in SCAFFOLDED
+
+    def __iter__(self) -> Iterator[str]:
+        from pmsite.model.kinds import SCAFFOLDED
+
+        return iter(SCAFFOLDED)
 
 
 def _changelog_parsers(commands: argparse._SubParsersAction) -> None:
@@ -172,14 +192,8 @@ def _cmd_build(args: argparse.Namespace) -> int:
 
         if problem := base_url_problem(args.base_url):
             raise UsageError(f"--base-url: {problem}")
-    result = build(
-        args.site,
-        args.output,
-        base_url=args.base_url,
-        drafts=args.drafts,
-        audience=args.audience,
-        use_cache=not args.no_cache,
-    )
+    options = BuildOptions.of(args.base_url, args.drafts, args.audience)
+    result = build(args.site, args.output, options, use_cache=not args.no_cache)
     _print_warnings(result.warnings)
     shown = _shown_path(result.output_dir)
     if result.up_to_date:

@@ -30,6 +30,7 @@ from watchdog.observers.api import BaseObserver
 
 from pmsite.errors import ContentErrors, PmsiteError, display_path
 from pmsite.load.files import is_ignored_name
+from pmsite.options import BuildOptions
 from pmsite.session import BuildSession
 from pmsite.store.write import OutputFile
 
@@ -111,7 +112,8 @@ class PreviewServer:
     def start(self) -> None:
         """Bind, build once, then serve and watch in background threads."""
         self._httpd = self._bind()
-        self._session = BuildSession(self.site_dir, self.url, self.drafts, self.audience)
+        options = BuildOptions.of(self.url, self.drafts, self.audience)
+        self._session = BuildSession(self.site_dir, options)
         self._rebuild(set())  # the initial build
         self._observer = Observer()
         handler = _WatchHandler(self)

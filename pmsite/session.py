@@ -14,19 +14,18 @@ import contextlib
 import logging
 import os
 import time
-from collections.abc import Collection, Hashable, Iterable, Iterator
+from collections.abc import Callable, Collection, Hashable, Iterable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import jinja2
 
 from pmsite.errors import ContentError, ErrorList, OutputError
-from pmsite.incremental.outputs import FeedOutputs
+from pmsite.incremental.outputs import FeedOutputs, OutputCache
 from pmsite.incremental.patch import PatchChanges, ReadValues, TextEdit, apply, text_fields_changed
 from pmsite.incremental.records import (
     PARALLEL_MIN_PAGES,
-    Changes,
     Rendered,
     SiteChanges,
     render_page,
@@ -44,6 +43,7 @@ from pmsite.load.git import GitDates, GitReader, apply_git_date, apply_git_dates
 from pmsite.load.link import assemble_site
 from pmsite.load.readers import ItemCache, read_item, read_items
 from pmsite.model.items import Item, Site
+from pmsite.options import BuildOptions
 from pmsite.render.feeds import (
     sitemap,
 )
@@ -74,57 +74,76 @@ class BuildOutcome:
         return sum(1 for file in self.files if file.path.endswith(".html"))
 
 
+@dataclass(frozen=True)
+class Templates:
+    """A build's template environment, with the digest of every template it can load
+    and, per page template, the templates it uses (parsed once per environment)."""
+
+    env: jinja2.Environment
+    digests: dict[str, str]
+    closures: dict[str, frozenset[str]]
+
+    def closure(self, template: str) -> frozenset[str]:
+        closure = self.closures.get(template)
+        if closure is None:
+            closure = self.closures[template] = template_closure(self.env, template)
+        return closure
+
+
+@dataclass(frozen=True)
+class LastBuild:
+    """The last build that succeeded, as one value. It is assigned whole, only when a
+    build succeeds, so a failed build leaves nothing of itself behind: its templates,
+    records and feed notes are simply never kept. (A patched build edits the model in
+    place; when one fails, the session drops its LastBuild and starts again from the
+    files.)"""
+
+    settings: str  # digest of site.yaml and the build options
+    site: Site
+    records: dict[str, Rendered]  # by output path
+    fingerprints: dict[Key, Hashable]
+    reads: dict[Key, frozenset[str]]  # the attributes outputs read, by key (for patches)
+    templates: Templates
+    outputs: OutputCache
+    pages: list[PageSpec]
+    extra_files: list[OutputFile]  # sitemap.xml and the assets
+    documents: dict[Path, str]  # the kind of each content document
+    warnings: list[ContentError]
+    git: GitDates  # what git said when the model was read or patched
+
+
 class BuildSession:
     """Builds one site again and again, reusing whatever did not change."""
 
     def __init__(
         self,
         site_dir: Path,
-        base_url: str | None = None,
-        drafts: bool = False,
-        audience: str = "public",
+        options: BuildOptions | None = None,
+        *,
         use_cache: bool = False,
         track: bool = True,
     ) -> None:
         self.site_dir = site_dir.resolve()
+        self.options = options or BuildOptions.of()
         # Note what each page reads, to re-render only what an edit touches; a session
         # that builds once (pmsite build, pmsite check) has no next build to help.
         self.track = track
-        self.use_cache = use_cache  # the Markdown cache on disk (see cache.py)
-        self.base_url = base_url
-        self.drafts = drafts
-        self.audience = audience
+        self.use_cache = use_cache  # the Markdown cache on disk (see store/cache.py)
         self.git = GitReader(self.site_dir)
+        # Caches of what was read and converted, keyed by what they were made from:
         self.documents = DocumentCache()
         self.items = ItemCache()
         self._markup: MarkupRenderer | None = None
-        self._env: jinja2.Environment | None = None
-        self._settings = ""
-        self._template_digests: dict[str, str] = {}
-        self._fingerprints: dict[Key, Hashable] = {}
-        self._site: Site | None = None
-        self._records: dict[str, Rendered] = {}
-        self._stages: dict[str, float] = {}
-        self._changed_templates: set[str] = set()
-        self._closures: dict[str, frozenset[str]] = {}
-        self._outputs = FeedOutputs(track)
-        self._new_template_digests: dict[str, str] = {}
-        self._staging: Staging | None = None
-        # Kept from the last full build for patched ones (see patch.py):
-        self._pages: list[PageSpec] = []
-        self._extra_files: list[OutputFile] = []  # sitemap.xml and the assets
-        self._kinds: dict[Path, str] = {}  # the kind of each content document
-        self._warnings: list[ContentError] = []
-        self._last_good = False  # whether the last build succeeded (a patch needs it)
-        self._git = GitDates()  # what git said when the model was last read or patched
-        self._reads: dict[Key, set[str]] = {}  # the attributes outputs read, by key
+        self._last: LastBuild | None = None
+        self._last_failed = False  # a patch needs the latest build to have succeeded
+        self.stages: dict[str, float] = {}  # the latest build's stage timings, in ms
 
     @contextmanager
     def _stage(self, name: str) -> Iterator[None]:
         start = time.perf_counter()
         yield
-        self._stages[name] = (time.perf_counter() - start) * 1000
-        log.debug("%-9s %8.1f ms", name, self._stages[name])
+        self.stages[name] = (time.perf_counter() - start) * 1000
+        log.debug("%-9s %8.1f ms", name, self.stages[name])
 
     def forget(self, paths: Iterable[Path]) -> None:
         """Files known to have changed: read them again even if their stat looks the same."""
@@ -132,6 +151,10 @@ class BuildSession:
 
     def load(self) -> tuple[Site, ContentTree, ErrorList]:
         """Read, check, link and convert the content; raises ContentErrors on any problem."""
+        site, tree, errors, _ = self._load()
+        return site, tree, errors
+
+    def _load(self) -> tuple[Site, ContentTree, ErrorList, GitDates]:
         errors = ErrorList()
         if not (self.site_dir / "content").is_dir():
             raise OutputError(
@@ -152,19 +175,20 @@ class BuildSession:
                     errors,
                     take=lambda document: items.append(read_item(document, self.site_dir, errors)),
                 )
+        options = self.options
         with self._stage("parse" if not self.track else "config"):
-            config = read_config(tree.site_data, tree.site_display, errors, self.base_url)
+            config = read_config(tree.site_data, tree.site_display, errors, options.base_url)
         with self._stage("link"):
-            site = assemble_site(config, items, errors, self.drafts, self.audience)
+            site = assemble_site(config, items, errors, options.drafts, options.audience)
         errors.raise_if_any()
         with self._stage("git"):
-            self._git = self.git.read()
-            apply_git_dates(site, self.site_dir, self._git)
+            git = self.git.read()
+            apply_git_dates(site, self.site_dir, git)
         with self._stage("markdown"):
             markup = self._markup_for(config.unsafe_html)
             markup.render_all(text for item in site.items() for text in item.texts())
             markup.forget_unused()
-        return site, tree, errors
+        return site, tree, errors, git
 
     def _markup_for(self, unsafe_html: bool) -> MarkupRenderer:
         if self._markup is None or self._markup.unsafe_html != unsafe_html:
@@ -185,45 +209,60 @@ class BuildSession:
         With ``staging``, pages are written into it as they are rendered (by whichever
         process renders them) instead of being kept in memory: their OutputFiles then
         carry only what was written. ``changed`` (the files a watcher saw change) lets
-        an edit of text only patch the last build (see patch.py). A failed build leaves
-        the session as it was after the last good one.
+        an edit of text only patch the last build (see incremental/patch.py). A failed
+        build leaves the session as it was after the last good one.
         """
-        self._stages = {}
-        self._staging = staging
-        last_good, self._last_good = self._last_good, False
-        try:
-            outcome = self._patch(changed) if changed and last_good else None
-            if outcome is None:
-                outcome = self._full_build()
-        except BaseException:
-            # Nothing made for a failed build is kept: its templates (the environment
-            # compiled them), its feed notes and search lines, and (from a failed patch)
-            # the model it patched.
-            self._env, self._closures = None, {}
-            self._outputs.forget()
-            raise
-        self._last_good = True
+        self.stages = {}
+        last_failed, self._last_failed = self._last_failed, True
+        outcome = None
+        if changed and not last_failed and self._last is not None and self.track:
+            outcome = self._patch(self._last, changed, staging)
+        if outcome is None:
+            outcome = self._full_build(staging)
+        self._last_failed = False
         return outcome
 
-    def _full_build(self) -> BuildOutcome:
+    def _full_build(self, staging: Staging | None) -> BuildOutcome:
         """Read, link and convert everything, then render what changed."""
-        site, tree, errors = self.load()
-        self._start_render(site, tree)
-        renderer = Renderer(site, self.site_dir, self._env)
+        site, tree, errors, git = self._load()
+        settings = text_digest(f"{tree.site_digest}|{self.options.cache_key()}")
+        last = self._last if self._last and self._last.settings == settings else None
+        templates, changed_templates = self._templates(last)
+        renderer = Renderer(site, self.site_dir, templates.env)
         with self._stage("changes"):
-            changes = SiteChanges(site, self._site, self._fingerprints)
+            changes = SiteChanges(
+                site, last.site if last else None, last.fingerprints if last else {}
+            )
             pages = list(page_list(site))
+
+        def reusable(path: str, template: str) -> Rendered | None:
+            old = last.records.get(path) if last else None
+            if old is None or old.template != template:
+                return None
+            if changed_templates and ("*" in old.templates or old.templates & changed_templates):
+                return None
+            return None if changes.touches(old) else old
+
         with self._stage("pages"):
-            records = self._render_pages(site, renderer, changes, pages)
+            records = self._render_pages(renderer, templates, pages, reusable, staging)
         with self._stage("feeds"):
-            records.update(self._render_feeds(site, renderer, changes))
+            outputs = FeedOutputs(
+                self.track, last.outputs if last else None, bool(changed_templates)
+            )
+            records.update(
+                outputs.render(
+                    site,
+                    renderer,
+                    changes,
+                    lambda path: reusable(path, path),
+                    templates.closure,
+                    staging,
+                )
+            )
             renderer.raise_if_errors()
         extra = [*self._sitemap(site, records), *self._assets(renderer.env, tree)]
         files = [record.file for record in records.values()] + extra
         check_unique_paths(files)
-        rendered = self._commit(records, changes, patched=False)
-        self._pages, self._extra_files = pages, extra
-        self._kinds = {document.path: document.kind for document in tree.documents}
         warnings = list(errors.warnings)
         if not site.config.base_url:
             warnings.append(
@@ -233,22 +272,54 @@ class BuildSession:
                     "no base_url: sitemap.xml is not written and feeds use relative links",
                 )
             )
-        self._warnings = warnings
+        rendered = _rendered_again(records, last)
+        if self.track:
+            self._last = LastBuild(
+                settings=settings,
+                site=site,
+                records=records,
+                fingerprints=changes.fingerprints,
+                reads=_reads(records.values()),
+                templates=templates,
+                outputs=outputs.cache(changes.fingerprints),
+                pages=pages,
+                extra_files=extra,
+                documents={document.path: document.kind for document in tree.documents},
+                warnings=warnings,
+                git=git,
+            )
         outcome = BuildOutcome(site, files, rendered, len(records) - len(rendered))
-        outcome.warnings, outcome.stages = warnings, dict(self._stages)
+        outcome.warnings, outcome.stages = warnings, dict(self.stages)
         return outcome
 
-    def _patch(self, paths: Collection[Path]) -> BuildOutcome | None:
+    def _templates(self, last: LastBuild | None) -> tuple[Templates, set[str]]:
+        """The last build's environment when no template changed, otherwise a new one
+        (nothing compiled from old sources is kept); and the names of those that changed."""
+        env = last.templates.env if last else make_environment(self.site_dir, self.track)
+        digests = _template_digests(env)
+        before = last.templates.digests if last else {}
+        changed = {
+            name for name in set(digests) | set(before) if digests.get(name) != before.get(name)
+        }
+        if last is not None and not changed:
+            return Templates(env, digests, last.templates.closures), changed
+        if last is not None:
+            env = make_environment(self.site_dir, self.track)
+        return Templates(env, digests, {}), changed
+
+    def _patch(
+        self, last: LastBuild, paths: Collection[Path], staging: Staging | None
+    ) -> BuildOutcome | None:
         """The build after an edit of text only, made by patching the last build's
         model; None when the edit is anything else (then the full path runs)."""
-        site, markup, env = self._site, self._markup, self._env
         # An editor's atomic save (write a temporary file, rename it over the real one)
         # also reports the temporary file: one that is gone and was never read is moot.
-        paths = [p for p in paths if p.resolve() in self._kinds or os.path.lexists(p)]
-        kinds = [self._kinds.get(path.resolve()) for path in paths]
-        if site is None or markup is None or env is None or None in kinds or not self.track:
+        paths = [p for p in paths if p.resolve() in last.documents or os.path.lexists(p)]
+        kinds = [last.documents.get(path.resolve()) for path in paths]
+        markup = self._markup
+        if markup is None or None in kinds:
             return None
-        objects = model_objects(site)
+        objects = model_objects(last.site)
         edits = []
         with self._stage("read"):
             for path, kind in zip(paths, kinds, strict=True):
@@ -267,126 +338,96 @@ class BuildSession:
                     return None
                 edits.append(TextEdit(linked, item, fields))
         git = self.git.read()
-        if not _same_git(self._git, git, {path.resolve() for path in paths}):
+        if not _same_git(last.git, git, {path.resolve() for path in paths}):
             return None  # a commit or a checkout can change every item's date and link
         try:
-            return self._apply_patch(site, markup, env, edits, git)
+            return self._apply_patch(last, markup, edits, git, staging)
         except BaseException:
-            # The model may be half patched: the next build starts again from the files.
-            self._settings, self._site = "", None
+            self._last = None  # the model may be half patched: start again from the files
             raise
 
     def _apply_patch(
         self,
-        site: Site,
+        last: LastBuild,
         markup: MarkupRenderer,
-        env: jinja2.Environment,
         edits: list[TextEdit],
         git: GitDates,
+        staging: Staging | None,
     ) -> BuildOutcome:
-        self._changed_templates = set()  # a patch is only taken when none changed
+        site = last.site
         with self._stage("markdown"):
             markup.render_all(text for edit in edits for text in edit.new.texts())
         with self._stage("render"):
             keys = [SITE_KEY, *(edit.linked.key for edit in edits)]
-            reads = [(key, attribute) for key in keys for attribute in self._reads.get(key, ())]
+            reads = [(key, attribute) for key in keys for attribute in last.reads.get(key, ())]
             values = ReadValues(site, edits, reads)
             apply(edits)
             for edit in edits:
                 apply_git_date(edit.linked, self.site_dir, git, site.config.repo_url)
-            fingerprints = dict(self._fingerprints)
+            fingerprints = dict(last.fingerprints)
             fingerprints.update((edit.linked.key, fingerprint(edit.linked)) for edit in edits)
             changes = PatchChanges(site, fingerprints, values.changed(), edits)
-            renderer = Renderer(site, self.site_dir, env)
-            records = self._render_pages(site, renderer, changes, self._pages)
-            records.update(self._render_feeds(site, renderer, changes))
+            renderer = Renderer(site, self.site_dir, last.templates.env)
+
+            def reusable(path: str, template: str) -> Rendered | None:
+                old = last.records.get(path)
+                if old is None or old.template != template or changes.touches(old):
+                    return None
+                return old
+
+            records = self._render_pages(renderer, last.templates, last.pages, reusable, staging)
+            outputs = FeedOutputs(self.track, last.outputs)
+            records.update(
+                outputs.render(
+                    site,
+                    renderer,
+                    changes,
+                    lambda path: reusable(path, path),
+                    last.templates.closure,
+                    staging,
+                )
+            )
             renderer.raise_if_errors()
-        rendered = self._commit(records, changes, patched=True)
-        self._git = git
-        files = [record.file for record in records.values()] + self._extra_files
+        rendered = _rendered_again(records, last)
+        self._last = replace(
+            last,
+            records=records,
+            fingerprints=fingerprints,
+            reads=_reads((records[path] for path in rendered), last.reads),
+            outputs=outputs.cache(fingerprints),
+            git=git,
+        )
+        files = [record.file for record in records.values()] + last.extra_files
         outcome = BuildOutcome(site, files, rendered, len(records) - len(rendered))
-        outcome.warnings, outcome.stages = list(self._warnings), dict(self._stages)
+        outcome.warnings, outcome.stages = list(last.warnings), dict(self.stages)
         return outcome
 
-    def _start_render(self, site: Site, tree: ContentTree) -> None:
-        """Drop what cannot be reused: everything after a settings change, and the
-        template environment after a template change."""
-        settings = text_digest(f"{tree.site_digest}|{self.base_url}|{self.drafts}|{self.audience}")
-        if settings != self._settings:
-            self._records, self._fingerprints, self._site = {}, {}, None
-            self._outputs.forget()
-            self._settings = settings
-            self._env = None
-        env = self._env or make_environment(self.site_dir, self.track)
-        digests = _template_digests(env)
-        self._changed_templates = {
-            name
-            for name in set(digests) | set(self._template_digests)
-            if digests.get(name) != self._template_digests.get(name)
-        }
-        if self._changed_templates or self._env is None:
-            env = make_environment(self.site_dir, self.track)  # nothing compiled from old sources
-            self._closures = {}
-        self._env = env
-        self._new_template_digests = digests
-
-    def _reusable(self, old: Rendered | None, template: str, changes: Changes) -> bool:
-        if old is None or old.template != template:
-            return False
-        changed_templates = self._changed_templates
-        if changed_templates and ("*" in old.templates or old.templates & changed_templates):
-            return False
-        return not changes.touches(old)
-
     def _render_pages(
-        self, site: Site, renderer: Renderer, changes: Changes, pages: list[PageSpec]
+        self,
+        renderer: Renderer,
+        templates: Templates,
+        pages: list[PageSpec],
+        reusable: Callable[[str, str], Rendered | None],
+        staging: Staging | None,
     ) -> dict[str, Rendered]:
         """Every page: kept from the last build when nothing it read changed, otherwise
         rendered (over several processes when there are many)."""
         kept: dict[str, Rendered] = {}
         todo = []
         for page in pages:
-            old = self._records.get(page.path)
-            if self._reusable(old, page.template, changes):
-                assert old is not None
+            old = reusable(page.path, page.template)
+            if old is not None:
                 kept[page.path] = old
             else:
                 todo.append(page)
-                self._closure(renderer.env, page.template)  # parsed here, once
-        job = (renderer, todo, self._closures, self._staging)
+                templates.closure(page.template)  # parsed here, once
+        job = (renderer, todo, templates.closures, staging)
         results = fork_map(render_page, job, range(len(todo)), PARALLEL_MIN_PAGES)
         renderer.errors = [error for _, errors in results for error in errors]
         for record, _ in results:
             if record is not None:
                 kept[record.file.path] = record
         return {page.path: kept[page.path] for page in pages if page.path in kept}
-
-    def _closure(self, env: jinja2.Environment, template: str) -> frozenset[str]:
-        """The templates ``template`` uses, parsed again only after a template change."""
-        closure = self._closures.get(template)
-        if closure is None:
-            closure = self._closures[template] = template_closure(env, template)
-        return closure
-
-    def _render_feeds(
-        self, site: Site, renderer: Renderer, changes: Changes
-    ) -> dict[str, Rendered]:
-        """The feeds and JSON outputs (see outputs.py)."""
-        if self._changed_templates:
-            self._outputs.forget_notes()
-
-        def reuse(path: str) -> Rendered | None:
-            old = self._records.get(path)
-            return old if self._reusable(old, path, changes) else None
-
-        return self._outputs.render(
-            site,
-            renderer,
-            changes,
-            reuse,
-            lambda template: self._closure(renderer.env, template),
-            self._staging,
-        )
 
     def _sitemap(self, site: Site, records: dict[str, Rendered]) -> list[OutputFile]:
         """sitemap.xml (with a base_url) lists every page: cheap to write every time."""
@@ -409,24 +450,23 @@ class BuildSession:
             files.append(OutputFile(relative, f"content/static/{relative}", copy_from=path))
         return files
 
-    def _commit(self, records: dict[str, Rendered], changes: Changes, patched: bool) -> list[str]:
-        """Keep this build's records for the next one; returns the paths rendered again."""
-        previous = self._records
-        rendered = [path for path, record in records.items() if previous.get(path) is not record]
-        if self.track:
-            # What the outputs read of each item and of the site, for patched builds:
-            # made again after a full build, added to after a patched one.
-            reads = self._reads if patched else {}
-            for path in rendered if patched else records:
-                for key, attribute in records[path].deps:
-                    reads.setdefault(key, set()).add(attribute)
-            self._reads = reads
-        self._records = records
-        self._fingerprints = changes.fingerprints
-        self._site = changes.site
-        self._outputs.keep_only(changes.fingerprints)
-        self._template_digests = self._new_template_digests
-        return rendered
+
+def _rendered_again(records: dict[str, Rendered], last: LastBuild | None) -> list[str]:
+    """The paths of the records this build made (not kept from ``last``)."""
+    before = last.records if last else {}
+    return [path for path, record in records.items() if before.get(path) is not record]
+
+
+def _reads(
+    records: Iterable[Rendered], before: dict[Key, frozenset[str]] | None = None
+) -> dict[Key, frozenset[str]]:
+    """The attributes that ``records`` read of each item and of the site, added to
+    ``before`` (a patched build adds the reads of what it rendered again)."""
+    found: dict[Key, set[str]] = {key: set(value) for key, value in (before or {}).items()}
+    for record in records:
+        for key, attribute in record.deps:
+            found.setdefault(key, set()).add(attribute)
+    return {key: frozenset(value) for key, value in found.items()}
 
 
 _CODE_CSS = code_stylesheet().encode("utf-8")

@@ -15,6 +15,7 @@ from pathlib import Path
 
 import pytest
 
+from pmsite.options import BuildOptions
 from pmsite.serve import PreviewServer, resolve_request_path
 from pmsite.session import BuildSession
 
@@ -224,7 +225,7 @@ def test_burst_of_saves_gives_few_rebuilds(server: PreviewServer, site: Path) ->
     time.sleep(0.3)
     assert server.builds - before <= 5
     served = {f.path: f.content for f in server.snapshot.files.values() if f.copy_from is None}
-    clean = BuildSession(site, base_url=server.url).build()
+    clean = BuildSession(site, BuildOptions(base_url=server.url)).build()
     assert served == {f.path: f.content for f in clean.files if f.copy_from is None}
 
 

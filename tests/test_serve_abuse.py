@@ -9,6 +9,7 @@ import threading
 import time
 from pathlib import Path
 
+from pmsite.options import BuildOptions
 from pmsite.serve import PreviewServer
 from pmsite.session import BuildSession
 
@@ -65,7 +66,7 @@ def test_watch_storm_gives_few_rebuilds(server: PreviewServer, site: Path) -> No
     time.sleep(0.5)
     assert server.builds - before <= 5
     served = {f.path: f.content for f in server.snapshot.files.values() if f.copy_from is None}
-    clean = BuildSession(site, base_url=server.url).build()
+    clean = BuildSession(site, BuildOptions(base_url=server.url)).build()
     assert served == {f.path: f.content for f in clean.files if f.copy_from is None}
 
 

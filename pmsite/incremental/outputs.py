@@ -10,6 +10,7 @@ again only for items that changed.
 from __future__ import annotations
 
 from collections.abc import Callable, Container, Hashable
+from dataclasses import dataclass, field
 
 from pmsite.incremental.patch import PatchChanges
 from pmsite.incremental.records import PARALLEL_MIN_PAGES, Changes, Rendered, render_notes
@@ -31,28 +32,39 @@ from pmsite.render.parallel import fork_map
 from pmsite.render.templates import Renderer
 from pmsite.store.write import OutputFile, Staging
 
+Notes = dict[Key, tuple[Hashable, str, frozenset[Dependency]]]  # fingerprint, html, reads
+# Each item's search.json line: position, fingerprint, line, what making it read.
+SearchLines = dict[Key, tuple[int, Hashable, bytes, frozenset[Dependency]]]
+
+
+@dataclass(frozen=True)
+class OutputCache:
+    """What one build's feeds and JSON outputs leave for the next: the releases' feed
+    notes and the items' search.json lines, each with the fingerprint it was made for."""
+
+    notes: Notes = field(default_factory=dict)
+    search: SearchLines = field(default_factory=dict)
+    search_lines: list[bytes] = field(default_factory=list)
+
 
 class FeedOutputs:
-    """The feeds and JSON outputs for one session, with what it keeps between builds."""
+    """The feeds and JSON outputs of one build, made from what an earlier build left
+    (``previous``) where the items are unchanged; ``cache()`` is what this one leaves."""
 
-    def __init__(self, track: bool) -> None:
+    def __init__(
+        self, track: bool, previous: OutputCache | None = None, templates_changed: bool = False
+    ) -> None:
         self.track = track  # False: a session that builds once keeps nothing
-        self._notes: dict[Key, tuple[Hashable, str, frozenset[Dependency]]] = {}
-        # Each item's search.json line: position, fingerprint, line, what it read.
-        self._search: dict[Key, tuple[int, Hashable, bytes, frozenset[Dependency]]] = {}
-        self._search_lines: list[bytes] = []
+        previous = previous or OutputCache()
+        # Feed notes are rendered by templates: none is kept after a template changed.
+        self._notes: Notes = {} if templates_changed else dict(previous.notes)
+        self._search: SearchLines = previous.search
+        self._search_lines = previous.search_lines
 
-    def forget(self) -> None:
-        """Drop everything kept (the settings changed)."""
-        self._notes, self._search, self._search_lines = {}, {}, []
-
-    def forget_notes(self) -> None:
-        """Drop the kept feed notes (the templates changed; search lines do not use them)."""
-        self._notes = {}
-
-    def keep_only(self, keys: Container[Key]) -> None:
-        """Drop the notes of items that are gone."""
-        self._notes = {key: value for key, value in self._notes.items() if key in keys}
+    def cache(self, keys: Container[Key]) -> OutputCache:
+        """What this build leaves for the next, for the items (``keys``) it had."""
+        notes = {key: value for key, value in self._notes.items() if key in keys}
+        return OutputCache(notes, self._search, self._search_lines)
 
     def render(
         self,
@@ -109,6 +121,7 @@ class FeedOutputs:
         if isinstance(changes, PatchChanges) and self._search_lines:
             site.items()  # what a full build reads: the lists, in order
             lines = list(self._search_lines)
+            self._search = dict(self._search)
             for key in changes.keys & self._search.keys():
                 index = self._search[key][0]
                 lines[index], deps = _search_line(recorded(changes.site_object(key)))
@@ -117,7 +130,7 @@ class FeedOutputs:
                 note_all(entry[3])
         else:
             lines = []
-            cache: dict[Key, tuple[int, Hashable, bytes, frozenset[Dependency]]] = {}
+            cache: SearchLines = {}
             for index, item in enumerate(site.items()):
                 key = unwrap(item).key
                 fingerprint = changes.fingerprints[key]
