@@ -310,7 +310,10 @@ def _cmd_export(args: argparse.Namespace) -> int:
         return 0
     if args.output.exists() and not args.force:
         raise PmsiteError(f"{args.output} already exists; use --force to replace it")
-    args.output.write_text(text, encoding="utf-8")
+    from pmsite.store.write import replacing
+
+    with replacing(args.output) as out:
+        out.write(text)
     print(f"wrote {args.output}")
     return 0
 

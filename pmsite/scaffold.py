@@ -14,6 +14,7 @@ from pmsite.errors import PmsiteError, UsageError
 from pmsite.model.kinds import BY_NAME
 from pmsite.model.semver import Version, parse_version
 from pmsite.model.urls import is_file_slug
+from pmsite.store.write import write_new_text
 
 _VERSION_LINE = re.compile(r"^version:\s*['\"]?([^'\"\s#]+)", re.MULTILINE)
 
@@ -214,9 +215,7 @@ def new_item(site_dir: Path, kind: str, name: str | None, day: dt.date | None = 
         raise PmsiteError(f"{clashes[0]} already exists; pmsite new never overwrites a file")
     assert spec.scaffold is not None, f"pmsite new {kind}: the kind has no scaffold"
     text: str = globals()[spec.scaffold](name, day)
-    folder.mkdir(parents=True, exist_ok=True)
-    with path.open("x", encoding="utf-8") as handle:  # "x": fail rather than overwrite
-        handle.write(text)
+    write_new_text(path, text)
     return path
 
 
@@ -241,9 +240,7 @@ def init_site(target: Path, day: dt.date | None = None) -> list[Path]:
     written = []
     for relative, text in files.items():
         path = target / relative
-        path.parent.mkdir(parents=True, exist_ok=True)
-        with path.open("x", encoding="utf-8") as handle:
-            handle.write(text)
+        write_new_text(path, text)
         written.append(path)
     return written
 

@@ -29,7 +29,7 @@ from watchdog.observers import Observer
 from watchdog.observers.api import BaseObserver
 
 from pmsite.errors import ContentErrors, PmsiteError, display_path
-from pmsite.load.files import is_ignored_name
+from pmsite.load.walk import is_ignored_path
 from pmsite.options import BuildOptions
 from pmsite.session import BuildSession
 from pmsite.store.write import OutputFile
@@ -182,7 +182,7 @@ class PreviewServer:
         parts = relative.parts
         if not parts or parts[0] not in ("content", "templates"):
             return False
-        return not any(is_ignored_name(part) for part in parts)
+        return not is_ignored_path("/".join(parts))
 
     def _rebuild_loop(self) -> None:
         while not self._stopping.is_set():

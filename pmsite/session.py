@@ -21,6 +21,7 @@ from pathlib import Path
 
 import jinja2
 
+from pmsite.digest import digest
 from pmsite.errors import ContentError, ErrorList, OutputError
 from pmsite.incremental.outputs import FeedOutputs, OutputCache
 from pmsite.incremental.patch import PatchChanges, ReadValues, TextEdit, apply, text_fields_changed
@@ -38,10 +39,11 @@ from pmsite.incremental.tracking import (
     template_closure,
 )
 from pmsite.load.config import read_config
-from pmsite.load.files import ContentTree, DocumentCache, read_content, text_digest
+from pmsite.load.files import ContentTree, DocumentCache, read_content
 from pmsite.load.git import GitDates, GitReader, apply_git_date, apply_git_dates
 from pmsite.load.link import assemble_site
 from pmsite.load.readers import ItemCache, read_item, read_items
+from pmsite.load.walk import is_ignored_path
 from pmsite.model.items import Item, Site
 from pmsite.options import BuildOptions
 from pmsite.render.feeds import (
@@ -225,7 +227,7 @@ class BuildSession:
     def _full_build(self, staging: Staging | None) -> BuildOutcome:
         """Read, link and convert everything, then render what changed."""
         site, tree, errors, git = self._load()
-        settings = text_digest(f"{tree.site_digest}|{self.options.cache_key()}")
+        settings = digest(f"{tree.site_digest}|{self.options.cache_key()}")
         last = self._last if self._last and self._last.settings == settings else None
         templates, changed_templates = self._templates(last)
         renderer = Renderer(site, self.site_dir, templates.env)
@@ -473,7 +475,7 @@ _CODE_CSS = code_stylesheet().encode("utf-8")
 
 
 def _is_asset(name: str) -> bool:
-    return name.startswith("assets/")
+    return name.startswith("assets/") and not is_ignored_path(name)
 
 
 def _template_digests(env: jinja2.Environment) -> dict[str, str]:
@@ -481,8 +483,10 @@ def _template_digests(env: jinja2.Environment) -> dict[str, str]:
     assert loader is not None
     digests = {}
     for name in env.list_templates():
+        if is_ignored_path(name):
+            continue  # what the no-op build and the watcher ignore, a build ignores too
         try:
-            digests[name] = text_digest(loader.get_source(env, name)[0])
+            digests[name] = digest(loader.get_source(env, name)[0])
         except (jinja2.TemplateError, OSError, UnicodeDecodeError):
             digests[name] = "unreadable"
     return digests

@@ -31,6 +31,7 @@ from pmsite.changelog.parse import (
 from pmsite.errors import PmsiteError
 from pmsite.model.items import CHANGE_CATEGORIES
 from pmsite.model.semver import parse_version
+from pmsite.store.write import replacing, write_new_text
 
 __all__ = [
     "ExistingFilesError",
@@ -96,7 +97,11 @@ def write_release_files(parsed: ParsedChangelog, into: Path, force: bool = False
     try:
         into.mkdir(parents=True, exist_ok=True)
         for path, text in files:
-            path.write_text(text, encoding="utf-8")
+            if path in existing:  # --force: replaced whole, never left half written
+                with replacing(path) as out:
+                    out.write(text)
+            else:
+                write_new_text(path, text)
             report.written.append(path)
     except OSError as error:
         done = f" (wrote {len(report.written)} files before it)" if report.written else ""

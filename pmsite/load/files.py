@@ -7,7 +7,6 @@ matter, or pure YAML); it knows nothing about what the fields mean (that is mode
 from __future__ import annotations
 
 import errno
-import hashlib
 import os
 import re
 import stat
@@ -17,7 +16,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from pmsite import MAX_FILE_ENV
+from pmsite.digest import digest
 from pmsite.errors import ErrorList, UsageError, did_you_mean, display_path
+from pmsite.load.walk import is_ignored_name, listing
 from pmsite.load.yamlload import YamlError, YamlMap, load_yaml
 from pmsite.model.kinds import FOLDERS
 
@@ -92,16 +93,6 @@ class DocumentCache:
         return cached[1]
 
 
-def is_ignored_name(name: str) -> bool:
-    """Dotfiles, editor swap and backup files: never content, never watched."""
-    return (
-        name.startswith(".")
-        or name.endswith("~")
-        or name.endswith((".swp", ".swx", ".swo", ".tmp", ".bak"))
-        or (name.startswith("#") and name.endswith("#"))
-    )
-
-
 def read_content(
     site_dir: Path,
     errors: ErrorList,
@@ -172,15 +163,14 @@ def _walk_files(
     while pending:
         current = pending.pop()
         try:
-            with os.scandir(current) as scan:
-                entries = sorted(scan, key=lambda entry: entry.name)
+            entries = listing(str(current))
         except OSError as error:
             errors.add(display_path(current, site_dir), None, f"cannot read folder: {_why(error)}")
             continue
         subfolders = []
         for entry in entries:
             path = Path(entry.path)
-            if is_ignored_name(entry.name) or _bad_name(path, site_dir, errors):
+            if _bad_name(path, site_dir, errors):
                 continue
             symlink = entry.is_symlink()
             if symlink:
@@ -359,11 +349,7 @@ def _read_site_file(path: Path, site_dir: Path, errors: ErrorList) -> tuple[Yaml
     text = read_text(path, shown, errors)
     if text is None:
         return None, ""
-    return _parse_mapping(text, 1, shown, errors, what="site.yaml"), text_digest(text)
-
-
-def text_digest(text: str) -> str:
-    return hashlib.blake2b(text.encode("utf-8"), digest_size=16).hexdigest()
+    return _parse_mapping(text, 1, shown, errors, what="site.yaml"), digest(text)
 
 
 def _parse_mapping(
@@ -410,10 +396,10 @@ def _read_item(kind: str, path: Path, site_dir: Path, errors: ErrorList) -> RawD
         data = _parse_mapping(front, 2, shown, errors, what="front matter")
         if data is None:
             return None
-    digest = text_digest(text)
+    text_digest = digest(text)
     # macOS writes decomposed names (e + U+0301); the slug is the composed form.
     stem = unicodedata.normalize("NFC", path.stem)
-    return RawDocument(kind, path, shown, stem, data, body, body_line, is_yaml, digest)
+    return RawDocument(kind, path, shown, stem, data, body, body_line, is_yaml, text_digest)
 
 
 def _split_front_matter(text: str, shown: str, errors: ErrorList) -> tuple[str, str, int] | None:

@@ -45,6 +45,39 @@ def _git(cwd: Path, *args: str) -> str | None:
     return result.stdout if result.returncode == 0 else None
 
 
+@dataclass(frozen=True)
+class GitProbe:
+    """What git says of a site's content/ now: the work tree's top folder (None outside
+    git), HEAD's commit id, and ``git status --porcelain -z`` of content/."""
+
+    root: Path | None = None
+    head: str = ""
+    status: str = ""
+
+    @property
+    def state(self) -> str:
+        """HEAD and the uncommitted files: what the git dates depend on (one string)."""
+        return f"{self.head}\n{self.status}" if self.root else ""
+
+    def dirty(self) -> set[Path]:
+        """The files under content/ with uncommitted changes (or untracked)."""
+        assert self.root is not None
+        root = self.root
+        return {root / entry[3:] for entry in self.status.split("\0") if len(entry) > 3}
+
+
+def probe(site_dir: Path) -> GitProbe:
+    """Ask git about ``site_dir``'s content/ (the one place that does)."""
+    content = site_dir / "content"
+    top = _git(content, "rev-parse", "--show-toplevel")
+    if top is None:
+        return GitProbe()
+    root = Path(top.strip()).resolve()
+    head = (_git(root, "rev-parse", "HEAD") or "").strip()
+    status = _git(root, "status", "--porcelain", "-z", "--untracked-files=all", "--", str(content))
+    return GitProbe(root, head, status or "")
+
+
 class GitReader:
     """Reads git dates for a site; the history is read again only when HEAD moves."""
 
@@ -54,31 +87,20 @@ class GitReader:
         self._cached = GitDates()
 
     def read(self) -> GitDates:
-        content = self.site_dir / "content"
-        top = _git(content, "rev-parse", "--show-toplevel")
-        if top is None:
+        found = probe(self.site_dir)
+        if found.root is None:
             return GitDates()
-        root = Path(top.strip()).resolve()
-        head = (_git(root, "rev-parse", "HEAD") or "").strip()
-        if head != self._head:
+        root = found.root
+        if found.head != self._head:
+            content = self.site_dir / "content"
             self._cached = GitDates(root, _branch(root), _last_commit_dates(root, content))
-            self._head = head
-        status = _git(
-            root, "status", "--porcelain", "-z", "--untracked-files=all", "--", str(content)
-        )
-        dirty = {root / entry[3:] for entry in (status or "").split("\0") if len(entry) > 3}
-        return GitDates(root, self._cached.branch, self._cached.dates, dirty)
+            self._head = found.head
+        return GitDates(root, self._cached.branch, self._cached.dates, found.dirty())
 
 
 def git_state(site_dir: Path) -> str:
     """HEAD and the uncommitted files under content/: what the git dates depend on."""
-    content = site_dir / "content"
-    top = _git(content, "rev-parse", "--show-toplevel")
-    if top is None:
-        return ""
-    head = _git(content, "rev-parse", "HEAD") or ""
-    status = _git(content, "status", "--porcelain", "--untracked-files=all", ".") or ""
-    return f"{head.strip()}\n{status}"
+    return probe(site_dir).state
 
 
 def _branch(root: Path) -> str:

@@ -14,9 +14,10 @@ from collections.abc import Callable
 from pathlib import Path
 
 from pmsite import AUDIENCES
+from pmsite.digest import digest
 from pmsite.errors import ErrorList, did_you_mean, display_path, quoted
 from pmsite.load.fields import FieldReader, describe
-from pmsite.load.files import RawDocument, read_text, text_digest
+from pmsite.load.files import RawDocument, read_text
 from pmsite.load.yamlload import YamlMap
 from pmsite.model.items import (
     CHANGE_CATEGORIES,
@@ -252,7 +253,7 @@ def read_metric(document: RawDocument, fields: FieldReader, site_dir: Path) -> M
         metric.points = _csv_points(document, fields, site_dir)
         # The CSV's values are part of what the metric's pages show.
         points = repr([(point.date, point.value) for point in metric.points])
-        metric.digest = text_digest(document.digest + points)
+        metric.digest = digest(document.digest + points)
     else:
         metric.points = _yaml_points(fields)
     return metric

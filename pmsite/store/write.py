@@ -1,8 +1,13 @@
-"""Writing the built site: refuse unsafe output folders, stage every file in a temporary
-folder beside the output, and swap it in only when everything was written.
+"""Every file pmsite writes is written here.
 
-A failed build therefore leaves the previous output exactly as it was. A marker file
-tells pmsite that a folder is its own, so it never replaces a folder a user made.
+- The built site: refuse unsafe output folders, stage every file in a temporary folder
+  beside the output, and swap it in only when everything was written. A failed build
+  therefore leaves the previous output exactly as it was. A marker file tells pmsite
+  that a folder is its own, so it never replaces a folder a user made.
+- Files that replace another whole (the build cache, ``export changelog -o``):
+  ``replacing`` writes a temporary file and renames it over the old one.
+- Files for people (``pmsite new``, ``pmsite init``, imported release notes):
+  ``write_new_text`` never overwrites anything.
 """
 
 from __future__ import annotations
@@ -15,9 +20,33 @@ from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
+from typing import TextIO
 
+from pmsite.digest import digest
 from pmsite.errors import ContentError, ContentErrors, OutputError
-from pmsite.store.cache import digest
+
+
+@contextmanager
+def replacing(path: Path) -> Iterator[TextIO]:
+    """A UTF-8 text file to write that replaces ``path`` only once complete (a temporary
+    file renamed over it), so a killed process never leaves half a file."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    temporary = path.with_name(f".{path.name}.{os.getpid()}")
+    try:
+        with open(temporary, "w", encoding="utf-8") as out:
+            yield out
+        os.replace(temporary, path)
+    finally:
+        temporary.unlink(missing_ok=True)
+
+
+def write_new_text(path: Path, text: str) -> None:
+    """Write ``text`` to a new file ``path`` (and its folders); raises FileExistsError
+    rather than overwrite anything."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with path.open("x", encoding="utf-8") as handle:  # "x": fail rather than overwrite
+        handle.write(text)
+
 
 MARKER = ".pmsite-output"
 MARKER_TEXT = "This folder is written by pmsite build and replaced on every build.\n"
