@@ -212,7 +212,10 @@ def _cmd_serve(args: argparse.Namespace) -> int:
     server = PreviewServer(
         args.site, host=args.host, port=args.port, drafts=args.drafts, audience=args.audience
     )
+    # Both stop the server. SIGINT is set explicitly: a process started in the
+    # background by a script inherits SIGINT ignored, and Python then leaves it so.
     signal.signal(signal.SIGTERM, _interrupt)
+    signal.signal(signal.SIGINT, _interrupt)
     try:
         server.start()
         print(f"Serving {_shown_path(args.site)} at {server.url} (Ctrl-C to stop)", flush=True)

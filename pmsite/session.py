@@ -27,6 +27,7 @@ from pmsite.incremental.outputs import FeedOutputs, OutputCache
 from pmsite.incremental.patch import PatchChanges, ReadValues, TextEdit, apply, text_fields_changed
 from pmsite.incremental.records import (
     PARALLEL_MIN_PAGES,
+    Changes,
     Rendered,
     SiteChanges,
     render_page,
@@ -245,23 +246,8 @@ class BuildSession:
                 return None
             return None if changes.touches(old) else old
 
-        with self._stage("pages"):
-            records = self._render_pages(renderer, templates, pages, reusable, staging)
-        with self._stage("feeds"):
-            outputs = FeedOutputs(
-                self.track, last.outputs if last else None, bool(changed_templates)
-            )
-            records.update(
-                outputs.render(
-                    site,
-                    renderer,
-                    changes,
-                    lambda path: reusable(path, path),
-                    templates.closure,
-                    staging,
-                )
-            )
-            renderer.raise_if_errors()
+        outputs = FeedOutputs(self.track, last.outputs if last else None, bool(changed_templates))
+        records = self._render(renderer, templates, pages, changes, reusable, outputs, staging)
         extra = [*self._sitemap(site, records), *self._assets(renderer.env, tree)]
         files = [record.file for record in records.values()] + extra
         check_unique_paths(files)
@@ -377,19 +363,10 @@ class BuildSession:
                     return None
                 return old
 
-            records = self._render_pages(renderer, last.templates, last.pages, reusable, staging)
             outputs = FeedOutputs(self.track, last.outputs)
-            records.update(
-                outputs.render(
-                    site,
-                    renderer,
-                    changes,
-                    lambda path: reusable(path, path),
-                    last.templates.closure,
-                    staging,
-                )
+            records = self._render(
+                renderer, last.templates, last.pages, changes, reusable, outputs, staging
             )
-            renderer.raise_if_errors()
         rendered = _rendered_again(records, last)
         self._last = replace(
             last,
@@ -403,6 +380,33 @@ class BuildSession:
         outcome = BuildOutcome(site, files, rendered, len(records) - len(rendered))
         outcome.warnings, outcome.stages = list(last.warnings), dict(self.stages)
         return outcome
+
+    def _render(
+        self,
+        renderer: Renderer,
+        templates: Templates,
+        pages: list[PageSpec],
+        changes: Changes,
+        reusable: Callable[[str, str], Rendered | None],
+        outputs: FeedOutputs,
+        staging: Staging | None,
+    ) -> dict[str, Rendered]:
+        """Every page, feed and JSON output: the last build's record where ``reusable``
+        gives it, otherwise rendered again; raises ContentErrors on template errors."""
+        with self._stage("pages"):
+            records = self._render_pages(renderer, templates, pages, reusable, staging)
+        with self._stage("feeds"):
+            feeds = outputs.render(
+                renderer.site,
+                renderer,
+                changes,
+                lambda path: reusable(path, path),
+                templates.closure,
+                staging,
+            )
+            records.update(feeds)
+            renderer.raise_if_errors()
+        return records
 
     def _render_pages(
         self,
