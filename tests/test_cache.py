@@ -9,18 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from .conftest import FIXTURES, run_pmsite
+from .conftest import FIXTURES, LOCAL_FILES, run_pmsite
 from .sitecheck import tree_bytes
-
-# What a local build of the fixture itself may leave there (git-ignored).
-LOCAL_FILES = shutil.ignore_patterns(".pmsite-cache", ".output.*", "output")
-
-
-@pytest.fixture
-def site(tmp_path: Path) -> Path:
-    target = tmp_path / "basic"
-    shutil.copytree(FIXTURES / "basic", target, ignore=LOCAL_FILES)
-    return target
 
 
 def mtimes(folder: Path) -> dict[str, int]:

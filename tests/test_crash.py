@@ -10,20 +10,8 @@ import sys
 import time
 from pathlib import Path
 
-from .conftest import write_files
+from .conftest import make_big_site
 from .sitecheck import tree_bytes
-
-ITEMS = 1000
-
-
-def make_big_site(root: Path, items: int = ITEMS) -> None:
-    files: dict[str, str | bytes] = {"content/site.yaml": "title: Rev A\n"}
-    for i in range(items):
-        files[f"content/releases/r{i}.md"] = (
-            f"---\nversion: 1.{i // 100}.{i % 100}\ndate: 2026-01-{1 + i % 28:02d}\n"
-            f"changes:\n  added: ['Thing {i}']\n---\nNotes for {i}.\n"
-        )
-    write_files(root, files)
 
 
 def build_command(site: Path, output: Path) -> list[str]:

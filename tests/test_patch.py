@@ -12,9 +12,8 @@ import pytest
 from pmsite.errors import ContentErrors
 from pmsite.session import BuildSession
 
-from .conftest import ROOT
-from .test_incremental import EDITS, Edit, clean_build, files_of, replace
-from .test_incremental import site as site  # the fixture
+from .conftest import ROOT, replace
+from .edits import EDITS, Edit, clean_build, files_of
 
 TEXT_EDITS: dict[str, Edit] = {
     "release body": lambda s: replace(

@@ -4,13 +4,11 @@ from __future__ import annotations
 
 import http.client
 import os
-import shutil
 import signal
 import socket
 import subprocess
 import sys
 import time
-from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -18,34 +16,7 @@ import pytest
 from pmsite.serve import PreviewServer, resolve_request_path
 from pmsite.session import BuildSession
 
-from .conftest import FIXTURES
-
-TIMEOUT = 15
-
-
-@pytest.fixture
-def site(tmp_path: Path) -> Path:
-    target = tmp_path / "basic"
-    shutil.copytree(FIXTURES / "basic", target)
-    return target
-
-
-@pytest.fixture
-def server(site: Path) -> Iterator[PreviewServer]:
-    preview = PreviewServer(site, port=0)
-    preview.start()
-    yield preview
-    preview.stop()
-
-
-def get(server: PreviewServer, path: str, method: str = "GET") -> tuple[int, dict, bytes]:
-    connection = http.client.HTTPConnection("127.0.0.1", server.port, timeout=TIMEOUT)
-    try:
-        connection.request(method, path)
-        response = connection.getresponse()
-        return response.status, dict(response.getheaders()), response.read()
-    finally:
-        connection.close()
+from .conftest import TIMEOUT, eventually, get, replace
 
 
 def raw_request(server: PreviewServer, target: str) -> int:
@@ -56,21 +27,6 @@ def raw_request(server: PreviewServer, target: str) -> int:
         while chunk := sock.recv(65536):
             reply += chunk
     return int(reply.split(b" ", 2)[1])
-
-
-def eventually(check: Callable[[], bool], timeout: float = TIMEOUT) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if check():
-            return
-        time.sleep(0.02)
-    raise AssertionError("condition not met in time")
-
-
-def replace(path: Path, old: str, new: str) -> None:
-    text = path.read_text(encoding="utf-8")
-    assert old in text
-    path.write_text(text.replace(old, new), encoding="utf-8")
 
 
 def test_serves_pages_with_reload_script(server: PreviewServer, site: Path) -> None:

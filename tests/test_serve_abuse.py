@@ -12,7 +12,7 @@ from pathlib import Path
 from pmsite.serve import PreviewServer
 from pmsite.session import BuildSession
 
-from .test_serve import TIMEOUT, eventually, get, server, site  # noqa: F401  (fixtures)
+from .conftest import TIMEOUT, eventually, get
 
 
 def send_raw(port: int, data: bytes, read: bool = True) -> bytes:
@@ -26,7 +26,7 @@ def send_raw(port: int, data: bytes, read: bool = True) -> bytes:
         return reply
 
 
-def test_half_request_does_not_block_others(server: PreviewServer) -> None:  # noqa: F811
+def test_half_request_does_not_block_others(server: PreviewServer) -> None:
     slow = socket.create_connection(("127.0.0.1", server.port), timeout=TIMEOUT)
     slow.sendall(b"GET / HTTP/1.1\r\nHost: x\r\n")  # ...and never finishes
     try:
@@ -37,7 +37,7 @@ def test_half_request_does_not_block_others(server: PreviewServer) -> None:  # n
         slow.close()
 
 
-def test_huge_header_is_refused(server: PreviewServer) -> None:  # noqa: F811
+def test_huge_header_is_refused(server: PreviewServer) -> None:
     reply = send_raw(
         server.port, b"GET / HTTP/1.1\r\nHost: x\r\nX-Big: " + b"a" * 1_000_000 + b"\r\n\r\n"
     )
@@ -45,14 +45,14 @@ def test_huge_header_is_refused(server: PreviewServer) -> None:  # noqa: F811
     assert get(server, "/")[0] == 200
 
 
-def test_invalid_method_and_garbage(server: PreviewServer) -> None:  # noqa: F811
+def test_invalid_method_and_garbage(server: PreviewServer) -> None:
     assert send_raw(server.port, b"BREW / HTTP/1.1\r\nHost: x\r\n\r\n").split(b" ")[1] == b"501"
     assert b"Error code: 400" in send_raw(server.port, b"\x00\xff\x16garbage\r\n\r\n")
     assert send_raw(server.port, b"GET /" + b"a" * 70_000 + b" HTTP/1.1\r\n\r\n")[9:12] == b"414"
     assert get(server, "/")[0] == 200
 
 
-def test_watch_storm_gives_few_rebuilds(server: PreviewServer, site: Path) -> None:  # noqa: F811
+def test_watch_storm_gives_few_rebuilds(server: PreviewServer, site: Path) -> None:
     before = server.builds
     folder = site / "content/goals"
     start = time.monotonic()
@@ -69,7 +69,7 @@ def test_watch_storm_gives_few_rebuilds(server: PreviewServer, site: Path) -> No
     assert served == {f.path: f.content for f in clean.files if f.copy_from is None}
 
 
-def test_concurrent_readers_see_whole_builds(server: PreviewServer, site: Path) -> None:  # noqa: F811
+def test_concurrent_readers_see_whole_builds(server: PreviewServer, site: Path) -> None:
     """Readers hammer the server while the site title changes: every page is internally
     consistent (title and header from the same build) and each build id maps to one rev."""
     config = site / "content/site.yaml"
