@@ -102,6 +102,21 @@ def eventually(check: Callable[[], bool], timeout: float = TIMEOUT) -> None:
     raise AssertionError("condition not met in time")
 
 
+def all_events_handled(server: PreviewServer, site: Path) -> None:
+    """Return once ``server`` has built for every file event under content/ so far: a new
+    static file is written after them, and waited for. The watch of content/ reports
+    events in order, so whatever the earlier ones caused has been published by then.
+    This barrier costs one build of its own (or shares the last one)."""
+    name = f"barrier-{server.builds}.txt"
+    (site / "content/static" / name).write_text(name, encoding="utf-8")
+
+    def served() -> bool:
+        status, _, body = get(server, f"/{name}")
+        return status == 200 and body == name.encode()
+
+    eventually(served)
+
+
 @pytest.fixture
 def make_site(tmp_path: Path) -> MakeSite:
     """make_site({"content/goals/x.md": "..."}) -> a site folder with a default site.yaml."""

@@ -9,10 +9,12 @@ import threading
 import time
 from pathlib import Path
 
+import pytest
+
 from pmsite.serve import PreviewServer
 from pmsite.session import BuildSession
 
-from .conftest import TIMEOUT, eventually, get
+from .conftest import TIMEOUT, all_events_handled, eventually, get
 
 
 def send_raw(port: int, data: bytes, read: bool = True) -> bytes:
@@ -30,9 +32,11 @@ def test_half_request_does_not_block_others(server: PreviewServer) -> None:
     slow = socket.create_connection(("127.0.0.1", server.port), timeout=TIMEOUT)
     slow.sendall(b"GET / HTTP/1.1\r\nHost: x\r\n")  # ...and never finishes
     try:
-        started = time.monotonic()
         assert get(server, "/roadmap/")[0] == 200
-        assert time.monotonic() - started < 2
+        # ...answered while the half request still waits: no reply to it, not closed.
+        slow.setblocking(False)
+        with pytest.raises(BlockingIOError):
+            slow.recv(1)
     finally:
         slow.close()
 
@@ -55,15 +59,13 @@ def test_invalid_method_and_garbage(server: PreviewServer) -> None:
 def test_watch_storm_gives_few_rebuilds(server: PreviewServer, site: Path) -> None:
     before = server.builds
     folder = site / "content/goals"
-    start = time.monotonic()
     for i in range(100):
         (folder / f"storm-{i}.md").write_text(f"---\ntitle: Storm {i}\nstatus: planned\n---\n")
         (folder / f"storm-{i}.md").unlink()
     (folder / "survivor.md").write_text("---\ntitle: Survivor\nstatus: planned\n---\n")
-    assert time.monotonic() - start < 2
     eventually(lambda: get(server, "/goals/survivor/")[0] == 200)
-    time.sleep(0.5)
-    assert server.builds - before <= 5
+    all_events_handled(server, site)
+    assert server.builds - before <= 6  # at most 5 for the storm, and the barrier's
     served = {f.path: f.content for f in server.snapshot.files.values() if f.copy_from is None}
     clean = BuildSession(site, base_url=server.url).build()
     assert served == {f.path: f.content for f in clean.files if f.copy_from is None}
@@ -104,3 +106,4 @@ def test_concurrent_readers_see_whole_builds(server: PreviewServer, site: Path) 
     assert failures == []
     assert all(len(revs) <= 1 for revs in seen.values()), seen
     assert len(seen) > 3
+    assert len(set().union(*seen.values())) > 3, seen  # the readers did see the titles change
