@@ -118,6 +118,7 @@ def test_releases_index_upcoming_first(built: Path) -> None:
 def test_every_date_is_in_a_time_element(built: Path) -> None:
     import re
 
+    dates = 0
     for page in built.rglob("*.html"):
         text = page.read_text(encoding="utf-8")
         for match in re.finditer(
@@ -127,6 +128,8 @@ def test_every_date_is_in_a_time_element(built: Path) -> None:
         ):
             before = text[max(0, match.start() - 40) : match.start()]
             assert '<time datetime="' in before, (page, match.group())
+            dates += 1
+    assert dates > 20  # the pages do show dates written out
 
 
 def test_atom_feed(built: Path) -> None:
@@ -139,7 +142,7 @@ def test_atom_feed(built: Path) -> None:
         "https://example.org/acme/releases/1.9.2/",
         "https://example.org/acme/releases/1.10.0/",
     ]
-    assert all("2.0.0/" not in link for link in versions[:1])  # planned is not in the feed
+    assert "https://example.org/acme/releases/2.0.0/" not in versions  # planned: not in it
     assert len(feed.entries) == 5
 
 
