@@ -9,7 +9,7 @@ from pathlib import Path
 import feedparser
 import pytest
 
-from .conftest import FIXTURES, ROOT, MakeSite, goal, run_pmsite
+from .conftest import FIXTURES, ROOT, MakeSite, goal, run_pmsite, write_files
 from .sitecheck import broken_links, tree_bytes
 
 
@@ -60,6 +60,23 @@ def test_every_page_type_is_written(built: Path) -> None:
 
 def test_every_internal_link_resolves(built: Path) -> None:
     assert broken_links(built) == []
+
+
+def test_the_link_check_finds_broken_links(tmp_path: Path) -> None:
+    """broken_links, which the tests of built sites rely on, does report what is broken."""
+    write_files(
+        tmp_path,
+        {
+            "index.html": '<a href="a/">ok</a> <a href="a/#top">ok</a> <a href="missing/">x</a>'
+            ' <a href="a/#nowhere">x</a> <img src="i.png"> <a href="https://x.org/">out</a>',
+            "a/index.html": '<h1 id="top">A</h1> <a href="../">up</a> <a href="#top">top</a>',
+        },
+    )
+    assert broken_links(tmp_path) == [
+        "index.html -> missing/",
+        "index.html -> a/#nowhere (no such anchor)",
+        "index.html -> i.png",
+    ]
 
 
 def test_links_are_relative(built: Path) -> None:
