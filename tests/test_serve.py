@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import http.client
 import logging
-import os
 import signal
 import socket
 import subprocess
@@ -286,7 +285,3 @@ def test_first_build_failing_still_serves_the_errors(site: Path) -> None:
         eventually(lambda: get(preview, "/")[0] == 200)
     finally:
         preview.stop()
-
-
-if os.environ.get("PMSITE_SKIP_SERVE_TESTS"):
-    pytest.skip("serve tests disabled", allow_module_level=True)
