@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import http.client
 import logging
+import shutil
 import signal
 import socket
 import subprocess
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -15,7 +17,26 @@ import pytest
 from pmsite.serve import PreviewServer, resolve_request_path
 from pmsite.session import BuildSession
 
-from .conftest import TIMEOUT, all_events_handled, eventually, get, replace
+from .conftest import (
+    FIXTURES,
+    LOCAL_FILES,
+    TIMEOUT,
+    all_events_handled,
+    eventually,
+    get,
+    replace,
+)
+
+
+@pytest.fixture(scope="module")
+def unedited(tmp_path_factory: pytest.TempPathFactory) -> Iterator[PreviewServer]:
+    """One server for the tests that only make requests: none of them edits its site."""
+    site = tmp_path_factory.mktemp("unedited") / "basic"
+    shutil.copytree(FIXTURES / "basic", site, ignore=LOCAL_FILES)
+    preview = PreviewServer(site, port=0)
+    preview.start()
+    yield preview
+    preview.stop()
 
 
 def raw_request(server: PreviewServer, target: str) -> int:
@@ -28,14 +49,14 @@ def raw_request(server: PreviewServer, target: str) -> int:
     return int(reply.split(b" ", 2)[1])
 
 
-def test_serves_pages_with_reload_script(server: PreviewServer, site: Path) -> None:
-    status, headers, body = get(server, "/goals/offline-mode/")
+def test_serves_pages_with_reload_script(unedited: PreviewServer) -> None:
+    status, headers, body = get(unedited, "/goals/offline-mode/")
     assert status == 200
     assert headers["Content-Type"] == "text/html; charset=utf-8"
     assert headers["Cache-Control"] == "no-store"
     assert b"<h1>Offline mode</h1>" in body
     assert b'new EventSource("/__pmsite/events' in body
-    assert not (site / "output").exists()  # serving never writes output/
+    assert not (unedited.site_dir / "output").exists()  # serving never writes output/
 
 
 @pytest.mark.parametrize(
@@ -48,28 +69,28 @@ def test_serves_pages_with_reload_script(server: PreviewServer, site: Path) -> N
         ("/roadmap.json", "application/json; charset=utf-8"),
     ],
 )
-def test_content_types_and_head(server: PreviewServer, path: str, content_type: str) -> None:
-    status, headers, _ = get(server, path)
+def test_content_types_and_head(unedited: PreviewServer, path: str, content_type: str) -> None:
+    status, headers, _ = get(unedited, path)
     assert (status, headers["Content-Type"]) == (200, content_type)
-    head_status, head_headers, head_body = get(server, path, method="HEAD")
+    head_status, head_headers, head_body = get(unedited, path, method="HEAD")
     assert head_status == 200
     assert head_body == b""
     assert head_headers["Content-Length"] == headers["Content-Length"]
 
 
-def test_script_is_only_in_html(server: PreviewServer) -> None:
-    assert b"EventSource" not in get(server, "/feed.xml")[2]
-    assert b"EventSource" not in get(server, "/assets/style.css")[2]
+def test_script_is_only_in_html(unedited: PreviewServer) -> None:
+    assert b"EventSource" not in get(unedited, "/feed.xml")[2]
+    assert b"EventSource" not in get(unedited, "/assets/style.css")[2]
 
 
-def test_missing_page_gets_the_404_page(server: PreviewServer) -> None:
-    status, _, body = get(server, "/no/such/page/")
+def test_missing_page_gets_the_404_page(unedited: PreviewServer) -> None:
+    status, _, body = get(unedited, "/no/such/page/")
     assert status == 404
     assert b"Page not found" in body
 
 
-def test_directory_without_slash_redirects(server: PreviewServer) -> None:
-    status, headers, _ = get(server, "/roadmap")
+def test_directory_without_slash_redirects(unedited: PreviewServer) -> None:
+    status, headers, _ = get(unedited, "/roadmap")
     assert status == 301
     assert headers["Location"] == "/roadmap/"
 
@@ -87,8 +108,8 @@ def test_directory_without_slash_redirects(server: PreviewServer) -> None:
         "/./index.html",
     ],
 )
-def test_path_tricks_are_refused(server: PreviewServer, target: str) -> None:
-    assert raw_request(server, target) in (400, 404)
+def test_path_tricks_are_refused(unedited: PreviewServer, target: str) -> None:
+    assert raw_request(unedited, target) in (400, 404)
 
 
 def test_request_paths() -> None:
