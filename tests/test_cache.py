@@ -64,7 +64,16 @@ TAMPERING = {
 }
 
 
-@pytest.mark.parametrize("tamper", TAMPERING.values(), ids=TAMPERING.keys())
+FAST_TAMPERING = {"file added to a page folder", "file replaced with same size"}
+
+
+@pytest.mark.parametrize(
+    "tamper",
+    [
+        pytest.param(tamper, id=name, marks=() if name in FAST_TAMPERING else pytest.mark.slow)
+        for name, tamper in TAMPERING.items()
+    ],
+)
 def test_any_change_to_the_output_is_noticed(site: Path, tamper) -> None:
     assert run_pmsite("build", "--site", site).returncode == 0
     expected = tree_bytes(site / "output")

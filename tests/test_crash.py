@@ -10,8 +10,12 @@ import sys
 import time
 from pathlib import Path
 
+import pytest
+
 from .conftest import make_big_site
 from .sitecheck import tree_bytes
+
+pytestmark = pytest.mark.slow  # a site of 1000 releases, built and killed many times
 
 
 def build_command(site: Path, output: Path) -> list[str]:

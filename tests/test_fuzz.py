@@ -16,6 +16,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+import pytest
 import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -23,6 +24,8 @@ from hypothesis import strategies as st
 from pmsite.build import load_site
 from pmsite.errors import ContentErrors
 from pmsite.load.readers import GOAL_KEYS, METRIC_KEYS, REFLECTION_KEYS, RELEASE_KEYS
+
+pytestmark = pytest.mark.slow  # property tests with many examples, each a site on disk
 
 # PMSITE_FUZZ_EXAMPLES=5000 for a longer hunt than the test suite's quick one.
 FUZZ = settings(

@@ -668,6 +668,13 @@ CASES: list[Case] = [
 CASE_IDS = [case.id for case in CASES]
 assert len(set(CASE_IDS)) == len(CASE_IDS), "every case needs an id of its own"
 CLI_CASES = [case for case in CASES if case.cli]
+# Through the CLI, one case of each sort also runs in the fast loop (-m "not slow").
+FAST_CLI_CASES = {
+    "yaml-unclosed-flow-list",
+    "billion-laughs",
+    "latin-1-bytes",
+    "symlink-file-outside-content",
+}
 
 
 def make_case_site(make_site: MakeSite, case: Case) -> Path:
@@ -690,7 +697,13 @@ def test_hostile_content_is_reported(make_site: MakeSite, case: Case) -> None:
 GOOD_GOAL = fm("title: Good goal", "status: in-progress", body="Still here.\n")
 
 
-@pytest.mark.parametrize("case", CLI_CASES, ids=[case.id for case in CLI_CASES])
+@pytest.mark.parametrize(
+    "case",
+    [
+        pytest.param(case, id=case.id, marks=() if case.id in FAST_CLI_CASES else pytest.mark.slow)
+        for case in CLI_CASES
+    ],
+)
 def test_cli_refuses_and_keeps_previous_output(make_site: MakeSite, case: Case) -> None:
     site = make_site({"content/goals/good.md": GOOD_GOAL})
     first = run_pmsite("build", "--site", site)
@@ -712,6 +725,7 @@ def test_cli_refuses_and_keeps_previous_output(make_site: MakeSite, case: Case) 
 # --- the size limit ------------------------------------------------------------------------
 
 
+@pytest.mark.slow  # writes a 50 MB file
 def test_a_50_mb_file_is_refused_by_the_cli(make_site: MakeSite) -> None:
     site = make_site({"content/goals/good.md": GOOD_GOAL})
     assert run_pmsite("build", "--site", site).returncode == 0
@@ -848,8 +862,9 @@ def _crlf(text: bytes) -> bytes:
 @pytest.mark.parametrize(
     "convert",
     [
-        pytest.param(_crlf, id="crlf"),
-        pytest.param(lambda text: b"\xef\xbb\xbf" + text, id="bom"),
+        # crlf and bom alone: also in bom-and-crlf, which the fast loop runs
+        pytest.param(_crlf, id="crlf", marks=pytest.mark.slow),
+        pytest.param(lambda text: b"\xef\xbb\xbf" + text, id="bom", marks=pytest.mark.slow),
         pytest.param(lambda text: b"\xef\xbb\xbf" + _crlf(text), id="bom-and-crlf"),
         pytest.param(lambda text: text.replace(b"\n", b"\r"), id="old-mac-cr"),
     ],
@@ -913,6 +928,7 @@ def test_a_symlink_to_a_folder_inside_content_is_not_followed(make_site: MakeSit
     ]
 
 
+@pytest.mark.slow  # 1500 folders made and removed
 def test_folders_nested_1500_deep_are_read() -> None:
     """No RecursionError from walking the folders (os.walk recurses once per level)."""
     # Outside pytest's tmp_path: its clean-up (shutil.rmtree) recurses per level too, so

@@ -22,6 +22,7 @@ def test_every_edit_in_sequence_equals_a_clean_build(site: Path) -> None:
         assert files_of(session.build()) == clean_build(site), name
 
 
+@pytest.mark.slow  # one session per edit; the test above makes every edit in one
 @pytest.mark.parametrize("name", list(EDITS))
 def test_each_edit_alone_equals_a_clean_build(site: Path, name: str) -> None:
     session = BuildSession(site)
@@ -86,6 +87,7 @@ def test_template_error_then_fix(site: Path) -> None:
     assert files_of(session.build()) == clean_build(site)
 
 
+@pytest.mark.slow  # a site of 600 releases
 def test_parallel_cached_and_incremental_builds_equal_a_single_process_build(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -14,6 +14,8 @@ from pmsite import __version__
 
 from .conftest import ROOT, write_files
 
+pytestmark = pytest.mark.slow  # pip installs the package
+
 
 @pytest.fixture(scope="module")
 def installed(tmp_path_factory: pytest.TempPathFactory) -> Path:

@@ -54,6 +54,7 @@ def python_markdown_calls(renderer: MarkupRenderer) -> list[str]:
     return calls
 
 
+@pytest.mark.slow  # 1500 examples
 def test_simple_shaped_notes_match_python_markdown() -> None:
     taken: list[bool] = []
 
@@ -68,6 +69,7 @@ def test_simple_shaped_notes_match_python_markdown() -> None:
     assert sum(taken) >= len(taken) // 5, f"{sum(taken)} of {len(taken)} took the fast path"
 
 
+@pytest.mark.slow  # 3000 examples
 def test_markdown_syntax_never_takes_the_fast_path_wrongly() -> None:
     taken: list[bool] = []
 
@@ -141,6 +143,7 @@ DOCUMENT = st.lists(st.one_of(st.sampled_from(BLOCKS), HOSTILE), min_size=1, max
 )
 
 
+@pytest.mark.slow  # 600 examples
 @settings(max_examples=600, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(DOCUMENT)
 def test_leaving_out_patterns_that_cannot_match_changes_nothing(source: str) -> None:

@@ -71,6 +71,7 @@ def test_watch_storm_gives_few_rebuilds(server: PreviewServer, site: Path) -> No
     assert served == {f.path: f.content for f in clean.files if f.copy_from is None}
 
 
+@pytest.mark.slow  # seconds of readers and edits
 def test_concurrent_readers_see_whole_builds(server: PreviewServer, site: Path) -> None:
     """Readers hammer the server while the site title changes: every page is internally
     consistent (title and header from the same build) and each build id maps to one rev."""

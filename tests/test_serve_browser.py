@@ -5,9 +5,13 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+import pytest
+
 from pmsite.serve import PreviewServer
 
 from .conftest import replace
+
+pytestmark = pytest.mark.slow  # a real browser
 
 
 def test_page_reloads_itself_after_an_edit(
