@@ -215,6 +215,7 @@ def test_markdown_features(built: Path) -> None:
     )
 
 
+@pytest.mark.slow  # two full builds by the CLI
 def test_build_is_deterministic(tmp_path: Path) -> None:
     site = tmp_path / "basic"
     shutil.copytree(FIXTURES / "basic", site)

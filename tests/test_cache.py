@@ -126,6 +126,7 @@ def test_no_cache_builds_every_time_and_writes_no_cache(tmp_path: Path) -> None:
     assert not (site / ".pmsite-cache").exists()
 
 
+@pytest.mark.slow  # an edge case of the cache, built by the CLI several times
 def test_options_are_part_of_what_was_built(site: Path) -> None:
     assert run_pmsite("build", "--site", site).returncode == 0
     drafts = run_pmsite("build", "--site", site, "--drafts")
@@ -133,6 +134,7 @@ def test_options_are_part_of_what_was_built(site: Path) -> None:
     assert (site / "output/goals/secret-project/index.html").is_file()
 
 
+@pytest.mark.slow  # an edge case of the cache, built by the CLI several times
 def test_edit_through_a_symlinked_template_folder_is_noticed(site: Path, tmp_path: Path) -> None:
     shared = tmp_path / "shared-partials"
     shared.mkdir()
@@ -145,6 +147,7 @@ def test_edit_through_a_symlinked_template_folder_is_noticed(site: Path, tmp_pat
     assert run_pmsite("build", "--site", site).stdout.startswith("Built ")
 
 
+@pytest.mark.slow  # an edge case of the cache, built by the CLI several times
 def test_a_rewrite_that_keeps_size_and_modification_time_is_noticed(site: Path) -> None:
     assert run_pmsite("build", "--site", site).returncode == 0
     page = site / "output/roadmap/index.html"
@@ -155,6 +158,7 @@ def test_a_rewrite_that_keeps_size_and_modification_time_is_noticed(site: Path) 
     assert b"x" * 100 not in page.read_bytes()
 
 
+@pytest.mark.slow  # an edge case of the cache, built by the CLI several times
 def test_a_different_file_size_limit_is_a_different_build(site: Path) -> None:
     assert run_pmsite("build", "--site", site).returncode == 0
     result = run_pmsite("build", "--site", site, env={"PMSITE_MAX_FILE_MB": "50"})
