@@ -17,6 +17,8 @@ import pytest
 
 from .conftest import FIXTURES, ROOT, run_pmsite
 
+pytestmark = pytest.mark.slow  # a real browser, and axe-core on every page
+
 ARTIFACTS = ROOT / "test-artifacts" / "screenshots"
 SUB_PATH = "product/"
 FIXTURE_PAGES = [
