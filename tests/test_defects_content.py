@@ -1,0 +1,84 @@
+"""Issue 16, content and rendering: each fault class with the input that showed it and
+the value a user must see. Real files in temp folders; the real CLI where a user would
+see the result."""
+
+from __future__ import annotations
+
+import re
+from html.parser import HTMLParser
+from pathlib import Path
+
+import pytest
+
+from .conftest import MakeSite, errors_of, goal, load, run_pmsite
+
+
+def build(site: Path, *args: str) -> Path:
+    """Build ``site`` with the real CLI and return its output folder."""
+    result = run_pmsite("build", "--site", site, "--no-cache", *args)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "Traceback" not in result.stderr
+    return site / "output"
+
+
+def fails(site: Path, *args: str) -> list[str]:
+    """The error lines of a build that must fail (exit 1, no traceback)."""
+    result = run_pmsite("build", "--site", site, "--no-cache", *args)
+    assert result.returncode == 1, result.stdout + result.stderr
+    assert "Traceback" not in result.stderr
+    return [line for line in result.stderr.splitlines() if line.startswith("content/")]
+
+
+def page(output: Path, path: str) -> str:
+    return (output / path).read_text(encoding="utf-8")
+
+
+def text_of(html: str) -> str:
+    """The page's text as a reader sees it: tags removed, spaces collapsed."""
+    return " ".join(re.sub(r"<[^>]+>", " ", html).split())
+
+
+# -- 3. numbers keep the precision they were written with --------------------------------
+
+RATE = """\
+name: Checkout conversion
+unit: "%"
+points:
+  - {date: 2026-01-01, value: 0.021}
+  - {date: 2026-02-01, value: 0.024}
+  - {date: 2026-03-01, value: 0.0275}
+"""
+USERS = """\
+name: Weekly users
+points:
+  - {date: 2026-01-01, value: 1200}
+  - {date: 2026-02-01, value: 8900.5}
+"""
+
+
+def test_values_show_the_precision_they_were_written_with(make_site: MakeSite) -> None:
+    site = make_site(
+        {
+            "content/metrics/rate.yaml": RATE,
+            "content/metrics/users.yaml": USERS,
+            "content/goals/convert.md": goal(
+                "Convert", "in-progress", metrics="[{metric: rate, target: 0.035}]"
+            ),
+        }
+    )
+    output = build(site)
+    table = page(output, "metrics/rate/index.html")
+    cells = re.findall(r"<td>([^<]*)</td>", table)
+    assert cells == ["0.021", "0.024", "0.0275"]
+    assert "latest 0.0275" in text_of(table)
+    figures = text_of(page(output, "goals/convert/index.html"))
+    # 0.021 -> 0.0275 of the way to 0.035: 46 %, and the numbers say so.
+    assert "46% of the way from 0.021 to 0.035; now 0.0275" in figures
+    assert "target 0.035%" in figures  # the chart's target line
+    home = text_of(page(output, "index.html"))
+    assert "Checkout conversion 0.0275 %" in home  # the KPI tile
+    assert "Weekly users 8,900.5" in home  # thousands separators stay
+    assert re.findall(r"<td>([^<]*)</td>", page(output, "metrics/users/index.html")) == [
+        "1,200",
+        "8,900.5",
+    ]
