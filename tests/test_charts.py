@@ -344,9 +344,12 @@ def test_progress_bar_structure() -> None:
 
 
 @pytest.mark.parametrize(
-    ("fraction", "width", "percent"), [(-0.5, 0, "0%"), (0.0, 0, "0%"), (1.7, 160, "100%")]
+    ("fraction", "width", "percent"),
+    [(-0.5, 0, "-50%"), (0.0, 0, "0%"), (1.7, 160, "170%"), (float("inf"), 160, "100%")],
 )
-def test_progress_bar_clamps(fraction: float, width: float, percent: str) -> None:
+def test_progress_bar_clamps_its_fill_not_its_label(
+    fraction: float, width: float, percent: str
+) -> None:
     svg = progress_bar(fraction, label="Done")
     assert fill_width(svg) == width
     assert parse(svg).get("aria-label") == f"Done: {percent}"

@@ -82,3 +82,44 @@ def test_values_show_the_precision_they_were_written_with(make_site: MakeSite) -
         "1,200",
         "8,900.5",
     ]
+
+
+# -- 10. a measure worse than its baseline shows the regression and the date of "now" ------
+
+STARS = """\
+name: One-star reviews
+direction: down
+points:
+  - {date: 2026-01-01, value: 40}
+  - {date: 2026-02-01, value: 55}
+"""
+
+
+def test_a_regression_is_shown_with_the_date_of_now(make_site: MakeSite) -> None:
+    site = make_site(
+        {
+            "content/metrics/stars.yaml": STARS,
+            "content/goals/reviews.md": goal(
+                "Fewer bad reviews", "in-progress", metrics="[{metric: stars, target: 30}]"
+            ),
+        }
+    )
+    output = build(site)
+    goal_page = page(output, "goals/reviews/index.html")
+    assert (
+        "-150% of the way from 40 to 30 (worse than baseline); now 55 as of 1 February 2026"
+        " (lower is better)"
+    ) in text_of(goal_page).replace(" ;", ";")
+    assert 'aria-label="Progress towards One-star reviews target: -150%"' in goal_page
+    assert '<time datetime="2026-02-01">1 February 2026</time>' in goal_page
+    # The goal's own progress, on its page and on the roadmap's cards, says so too.
+    for path in ("goals/reviews/index.html", "roadmap/index.html", "index.html"):
+        assert "-150% (worse than baseline)" in text_of(page(output, path)), path
+
+
+def test_an_inline_measure_has_no_date_of_now(make_site: MakeSite) -> None:
+    measure = "[{name: Crashes, baseline: 12, current: 6, target: 2, direction: down}]"
+    site = make_site({"content/goals/g.md": goal("G", "in-progress", metrics=measure)})
+    figures = text_of(page(build(site), "goals/g/index.html"))
+    assert "60% of the way from 12 to 2; now 6 (lower is better)" in figures
+    assert "worse than baseline" not in figures

@@ -126,7 +126,8 @@ def test_metric_reference_takes_current_and_baseline_from_points() -> None:
     [
         ("up", 10, 15, 20, 50),
         ("down", 12, 6, 2, 60),
-        ("up", 10, 5, 20, 0),
+        ("up", 10, 5, 20, -50),  # worse than the baseline: negative, not hidden as 0
+        ("down", 40, 55, 30, -150),
         ("down", 12, 1, 2, 100),
         ("up", 10, 10, 10, 100),
         ("down", 327, 327, 500, 100),

@@ -164,6 +164,7 @@ def _resolve_metric_targets(
         target.direction = metric.direction
         if metric.points:
             target.current = metric.points[-1].value
+            target.current_date = metric.points[-1].date
             if target.baseline is None:
                 target.baseline = metric.points[0].value
 

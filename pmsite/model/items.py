@@ -211,14 +211,17 @@ class MetricTarget:
     metric: Metric | None = None
     metric_slug: str = ""
     line: int = 0
+    current_date: dt.date | None = None  # the day of the metric's latest point, if any
 
     @property
     def progress(self) -> float | None:
-        """How far from baseline to target the current value is, 0.0 to 1.0.
+        """How far from baseline to target the current value is: 0.0 at the baseline,
+        1.0 at the target.
 
-        A target already met (at or beyond it in the metric's direction) is 1.0; a
-        current value that moved the wrong way, or a target on the wrong side of the
-        baseline for the direction, is 0.0 until the target is met.
+        A target already met (at or beyond it in the metric's direction) is 1.0. A
+        current value worse than the baseline is below 0.0 (-0.5: it moved away from the
+        target by half the distance to it), so a regression shows. A target on the wrong
+        side of the baseline for the direction is 0.0 until the target is met.
         """
         if self.baseline is None or self.current is None or self.target is None:
             return None
@@ -227,7 +230,13 @@ class MetricTarget:
         span = self.target - self.baseline
         if (span < 0) != (self.direction == "down") or span == 0:
             return 0.0
-        return max(0.0, min(1.0, (self.current - self.baseline) / span))
+        return min(1.0, (self.current - self.baseline) / span)
+
+    @property
+    def worse_than_baseline(self) -> bool:
+        """The current value moved away from the target, past the baseline."""
+        progress = self.progress
+        return progress is not None and progress < 0
 
     def _met(self) -> bool:
         assert self.current is not None and self.target is not None
@@ -262,7 +271,8 @@ class Goal(Item):
 
     @property
     def progress(self) -> float | None:
-        """The mean progress of the goal's measurable metrics; done goals are complete."""
+        """The mean progress of the goal's measurable metrics (below 0.0 when they are,
+        on the whole, worse than their baselines); done goals are complete."""
         if self.status == "done":
             return 1.0
         values = [m.progress for m in self.metrics if m.progress is not None]

@@ -308,11 +308,14 @@ def sparkline(points: Sequence[Point], *, label: str, width: int = 120, height: 
 
 
 def progress_bar(fraction: float | None, *, label: str, width: int = 160, height: int = 12) -> str:
-    """A track and a fill for a 0..1 fraction (clamped); "" for None or NaN."""
+    """A track and a fill for a 0..1 fraction; "" for None or NaN. The fill is clamped to
+    the track, the label is not: -0.5 draws an empty bar labelled -50%."""
     if fraction is None or math.isnan(fraction):
         return ""
-    fraction = max(0.0, min(1.0, fraction))
-    aria = f'aria-label="{escape(label)}: {as_percent(fraction)}%"'
+    clamped = max(0.0, min(1.0, fraction))
+    shown = as_percent(fraction if math.isfinite(fraction) else clamped)
+    aria = f'aria-label="{escape(label)}: {shown}%"'
+    fraction = clamped
     radius = num(height / 2)
     return (
         _svg_open(width, height, "chart-progress", aria)
