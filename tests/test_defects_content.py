@@ -123,3 +123,34 @@ def test_an_inline_measure_has_no_date_of_now(make_site: MakeSite) -> None:
     figures = text_of(page(build(site), "goals/g/index.html"))
     assert "60% of the way from 12 to 2; now 6 (lower is better)" in figures
     assert "worse than baseline" not in figures
+
+
+# -- 11. half-years and months on the timeline -----------------------------------------
+
+
+def test_the_timeline_files_a_half_year_under_itself(make_site: MakeSite) -> None:
+    site = make_site(
+        {
+            "content/goals/half.md": goal("Half", "in-progress", target="2027-H2"),
+            "content/goals/q3.md": goal("Third", "in-progress", target="2027-Q3"),
+            "content/goals/q4.md": goal("Fourth", "in-progress", target="2027-Q4"),
+            "content/goals/nov.md": goal("November", "planned", target="2027-11"),
+            "content/goals/day.md": goal("Day", "planned", target="2027-08-15"),
+            "content/goals/h1.md": goal("First half", "planned", target="2027-H1"),
+            "content/goals/none.md": goal("Someday", "planned"),
+        }
+    )
+    timeline = [(period, [g.slug for g in goals]) for period, goals in load(site).timeline]
+    assert timeline == [
+        ("2027-H1", ["h1"]),
+        ("2027-Q3", ["day", "q3"]),
+        ("2027-Q4", ["nov", "q4"]),
+        ("2027-H2", ["half"]),
+        ("Unscheduled", ["none"]),
+    ]
+    roadmap = text_of(page(build(site), "roadmap/index.html"))
+    timeline_text = roadmap[roadmap.index("By target period") : roadmap.rindex("By theme")]
+    # Each goal's own period is written beside it, under a heading that contains it.
+    assert "2027-Q4 November ○ Planned Nov 2027 Fourth ◐ In progress 2027-Q4" in timeline_text
+    assert "2027-H2 Half ◐ In progress 2027-H2" in timeline_text
+    assert "2027-Q3 Day ○ Planned 15 August 2027" in timeline_text

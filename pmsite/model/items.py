@@ -440,16 +440,19 @@ class Site:
 
     @property
     def timeline(self) -> list[tuple[str, list[Goal]]]:
-        """Active goals by the quarter their target ends in, earliest first, then the
-        ones with no target as "Unscheduled"."""
-        quarters: dict[str, list[Goal]] = {}
+        """Active goals by target period (``Target.period``: the quarter a quarter, month
+        or date falls in; a half-year as itself), the period ending first first (on the
+        same last day, the shorter period first: 2027-Q4, then 2027-H2), then the goals
+        with no target as "Unscheduled"."""
+        periods: dict[Target, list[Goal]] = {}
         unscheduled = []
         for goal in sorted(self.active_goals, key=lambda g: g.target.sort_key if g.target else ()):
             if goal.target is None:
                 unscheduled.append(goal)
             else:
-                quarters.setdefault(goal.target.quarter, []).append(goal)
-        lanes = list(quarters.items())
+                periods.setdefault(goal.target.period, []).append(goal)
+        order = sorted(periods, key=lambda p: (p.end, -p.start.toordinal()))
+        lanes = [(period.text, periods[period]) for period in order]
         return [*lanes, ("Unscheduled", unscheduled)] if unscheduled else lanes
 
     @property

@@ -28,6 +28,17 @@ class Target:
         return f"{self.end.year}-Q{(self.end.month - 1) // 3 + 1}"
 
     @property
+    def period(self) -> Target:
+        """The roadmap timeline's lane for this target: a half-year is its own lane
+        (2027-H2 is not a quarter); a quarter, a month or a date sits in the quarter it
+        falls in (Nov 2027 and 2027-11-15 in 2027-Q4)."""
+        if self.kind in ("half", "quarter"):
+            return self
+        quarter = parse_target(self.quarter)
+        assert quarter is not None
+        return quarter
+
+    @property
     def label(self) -> str:
         if self.kind == "month":
             return f"{calendar.month_abbr[self.start.month]} {self.start.year}"
