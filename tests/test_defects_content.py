@@ -154,3 +154,23 @@ def test_the_timeline_files_a_half_year_under_itself(make_site: MakeSite) -> Non
     assert "2027-Q4 November ○ Planned Nov 2027 Fourth ◐ In progress 2027-Q4" in timeline_text
     assert "2027-H2 Half ◐ In progress 2027-H2" in timeline_text
     assert "2027-Q3 Day ○ Planned 15 August 2027" in timeline_text
+
+
+# -- 13. language is a BCP 47 tag -----------------------------------------------------------
+
+
+@pytest.mark.parametrize("language", ["xx-nonsense!", "english", "en_GB", "en-", "fr--CA"])
+def test_a_language_that_is_not_a_bcp47_tag_is_an_error(
+    make_site: MakeSite, language: str
+) -> None:
+    site = make_site(site_yaml=f"title: T\nlanguage: '{language}'\n")
+    assert fails(site) == [
+        f"content/site.yaml:2: language: '{language}' is not a BCP 47 language tag;"
+        " write one such as en, en-GB, pt-BR or zh-Hant"
+    ]
+
+
+@pytest.mark.parametrize("language", ["pt-BR", "zh-Hant-TW", "de-CH-1996", "es-419", "en"])
+def test_a_bcp47_language_is_the_pages_language(make_site: MakeSite, language: str) -> None:
+    site = make_site(site_yaml=f"title: T\nlanguage: {language}\n")
+    assert f'<html lang="{language}">' in page(build(site), "index.html")
