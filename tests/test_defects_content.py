@@ -174,3 +174,61 @@ def test_a_language_that_is_not_a_bcp47_tag_is_an_error(
 def test_a_bcp47_language_is_the_pages_language(make_site: MakeSite, language: str) -> None:
     site = make_site(site_yaml=f"title: T\nlanguage: {language}\n")
     assert f'<html lang="{language}">' in page(build(site), "index.html")
+
+
+# -- 2. distinct tags get distinct pages, or an error naming both spellings ----------------
+
+
+def test_cpp_and_csharp_are_two_tags(make_site: MakeSite) -> None:
+    site = make_site(
+        {
+            "content/goals/cpp.md": goal("Native SDK", tags="[C++]"),
+            "content/goals/cs.md": goal("Unity SDK", tags="['C#']"),
+            "content/goals/c.md": goal("Firmware", tags="[C, '#mobile']"),
+            "content/goals/m.md": goal("App", tags="[Mobile]"),
+        }
+    )
+    tags = {t.slug: (t.name, [i.slug for i in t.items]) for t in load(site).tags}
+    assert tags == {
+        "c": ("C", ["c"]),
+        "c-plus-plus": ("C++", ["cpp"]),
+        "c-sharp": ("C#", ["cs"]),
+        "mobile": ("Mobile", ["m", "c"]),  # '#mobile' too: a leading '#' is not a word
+    }
+    output = build(site)
+    cpp = page(output, "goals/cpp/index.html")
+    assert '<a href="../../tags/c-plus-plus/">#C++</a>' in cpp
+    assert "#C#" not in cpp
+    assert "Unity SDK" not in page(output, "tags/c-plus-plus/index.html")
+
+
+@pytest.mark.parametrize(
+    ("first", "second", "slug"),
+    [("'.NET'", "NET", "net"), ("'A/B testing'", "A-B testing", "a-b-testing")],
+)
+def test_two_spellings_that_would_share_a_tag_page_are_an_error(
+    make_site: MakeSite, first: str, second: str, slug: str
+) -> None:
+    site = make_site(
+        {
+            "content/goals/a.md": goal("A", tags=f"[{first}]"),
+            "content/goals/b.md": goal("B", draft="true", tags=f"[{second}]"),
+        }
+    )
+    # The draft counts too: whether a site is valid does not depend on --drafts.
+    assert fails(site) == [
+        f"content/goals/b.md:5: tags: '{second}' and {first} (content/goals/a.md:4) would"
+        f" share the tag page tags/{slug}/; spell them the same, or rename one"
+    ]
+
+
+def test_case_and_separators_do_not_make_another_tag(make_site: MakeSite) -> None:
+    site = make_site(
+        {
+            "content/goals/a.md": goal("A", tags="['Mobile app']"),
+            "content/goals/b.md": goal("B", tags="[mobile-app, MOBILE_APP]"),
+        }
+    )
+    assert [(t.slug, t.name, len(t.items)) for t in load(site).tags] == [
+        ("mobile-app", "Mobile app", 2)
+    ]

@@ -25,7 +25,13 @@ from pmsite.model.items import (
     Tag,
 )
 from pmsite.model.kinds import KINDS, Kind
-from pmsite.model.urls import RESERVED_NAMES, assign_item_url, assign_tag_url, tag_slug
+from pmsite.model.urls import (
+    RESERVED_NAMES,
+    assign_item_url,
+    assign_tag_url,
+    tag_slug,
+    tag_spelling,
+)
 
 T = TypeVar("T", bound=Item)
 
@@ -50,6 +56,7 @@ def assemble_site(
     reflections = cast("dict[str, Reflection]", found["reflection"])
     metrics = cast("dict[str, Metric]", found["metric"])
     _check_page_slugs(cast("dict[str, Page]", found["page"]).values(), errors)
+    _check_tags(items, errors)
 
     for goal in goals.values():
         goal.lane = lane_of(goal)
@@ -80,7 +87,7 @@ def assemble_site(
         include_drafts=include_drafts,
         audience=audience,
     )
-    _link(site, errors)
+    _link(site)
     return site
 
 
@@ -169,7 +176,7 @@ def _resolve_metric_targets(
                 target.baseline = metric.points[0].value
 
 
-def _link(site: Site, errors: ErrorList) -> None:
+def _link(site: Site) -> None:
     """URLs, previous/next releases, backlinks and tags, among visible items only."""
     for item in site.items():
         assign_item_url(item)
@@ -204,17 +211,38 @@ def _link(site: Site, errors: ErrorList) -> None:
                 target.metric.goals.append(item)
             elif isinstance(item, Release) and item not in target.metric.releases:
                 target.metric.releases.append(item)
-    site.tags = _collect_tags(site, errors)
+    site.tags = _collect_tags(site)
 
 
-def _collect_tags(site: Site, errors: ErrorList) -> list[Tag]:
-    tags: dict[str, Tag] = {}
-    for item in site.items():
+def _check_tags(items: Iterable[Item], errors: ErrorList) -> None:
+    """Every tag of every item (drafts and internal ones too, so that a site's validity
+    does not depend on the build's options) needs a slug, and two spellings that are
+    not the same tag (``tag_spelling``) must not share one: 'NET' and '.NET' would
+    share tags/net/."""
+    first: dict[str, tuple[str, str, int]] = {}  # slug -> (name, file, line)
+    for item in items:
         for name, line in item.tag_names:
             slug = tag_slug(name)
             if not slug:
                 errors.add(item.source, line, f"tags: {quoted(name)} has no letters or digits")
                 continue
+            seen = first.setdefault(slug, (name, item.source, line))
+            if tag_spelling(seen[0]) != tag_spelling(name):
+                errors.add(
+                    item.source,
+                    line,
+                    f"tags: {quoted(name)} and {quoted(seen[0])} ({seen[1]}:{seen[2]}) would"
+                    f" share the tag page tags/{slug}/; spell them the same, or rename one",
+                )
+
+
+def _collect_tags(site: Site) -> list[Tag]:
+    tags: dict[str, Tag] = {}
+    for item in site.items():
+        for name, _ in item.tag_names:
+            slug = tag_slug(name)
+            if not slug:
+                continue  # reported by _check_tags
             tag = tags.setdefault(slug, Tag(name=name, slug=slug))
             if item not in tag.items:
                 tag.items.append(item)
