@@ -5,12 +5,11 @@ see the result."""
 from __future__ import annotations
 
 import re
-from html.parser import HTMLParser
 from pathlib import Path
 
 import pytest
 
-from .conftest import MakeSite, errors_of, goal, load, run_pmsite
+from .conftest import MakeSite, goal, load, run_pmsite
 
 
 def build(site: Path, *args: str) -> Path:
@@ -160,9 +159,7 @@ def test_the_timeline_files_a_half_year_under_itself(make_site: MakeSite) -> Non
 
 
 @pytest.mark.parametrize("language", ["xx-nonsense!", "english", "en_GB", "en-", "fr--CA"])
-def test_a_language_that_is_not_a_bcp47_tag_is_an_error(
-    make_site: MakeSite, language: str
-) -> None:
+def test_a_language_that_is_not_a_bcp47_tag_is_an_error(make_site: MakeSite, language: str) -> None:
     site = make_site(site_yaml=f"title: T\nlanguage: '{language}'\n")
     assert fails(site) == [
         f"content/site.yaml:2: language: '{language}' is not a BCP 47 language tag;"
@@ -231,4 +228,177 @@ def test_case_and_separators_do_not_make_another_tag(make_site: MakeSite) -> Non
     )
     assert [(t.slug, t.name, len(t.items)) for t in load(site).tags] == [
         ("mobile-app", "Mobile app", 2)
+    ]
+
+
+# -- 4. date-times: one rule, quoted or not; same-day points at their own line -------------
+
+
+@pytest.mark.parametrize(
+    "written",
+    [
+        "2026-11-15T23:30:00-08:00",
+        '"2026-11-15T23:30:00-08:00"',
+        "2026-11-15 23:30:00",
+        "'2026-11-15 23:30:00'",
+        "2026-11-15T23:30Z",
+        "'2026-11-15'",
+    ],
+)
+def test_a_date_time_gives_its_calendar_date_quoted_or_not(
+    make_site: MakeSite, written: str
+) -> None:
+    site = make_site(
+        {
+            "content/releases/r.md": f"---\nversion: 1.0.0\ndate: {written}\n---\n",
+            "content/reflections/x.md": f"---\ntitle: X\ndate: {written}\n---\n",
+        }
+    )
+    output = build(site)
+    # The date as written, in its own offset: not moved to UTC (16 November).
+    assert '<time datetime="2026-11-15">15 November 2026</time>' in page(
+        output, "releases/1.0.0/index.html"
+    )
+    assert '<time datetime="2026-11-15">' in page(output, "reflections/x/index.html")
+
+
+DAY_TWICE = """\
+name: Signups
+points:
+  - {date: 2026-11-14, value: 1}
+  - {date: 2026-11-15T08:00:00Z, value: 2}
+  - {date: "2026-11-15T20:00:00-05:00", value: 3}
+"""
+
+
+def test_two_points_on_one_day_are_reported_at_the_second(make_site: MakeSite) -> None:
+    site = make_site({"content/metrics/m.yaml": DAY_TWICE})
+    assert fails(site) == [
+        "content/metrics/m.yaml:5: points item 3: date: 2026-11-15 is also the date of the"
+        " point on line 4; a metric has one value per day"
+    ]
+
+
+def test_two_csv_rows_on_one_day_are_reported_at_the_second(make_site: MakeSite) -> None:
+    site = make_site(
+        {
+            "content/metrics/m.yaml": "name: Signups\ncsv: m.csv\n",
+            "content/metrics/m.csv": "date,value\n2026-11-14,1\n2026-11-15,2\n2026-11-15,3\n",
+        }
+    )
+    assert fails(site) == [
+        "content/metrics/m.csv:4: date: 2026-11-15 is also the date of the point on line 3;"
+        " a metric has one value per day"
+    ]
+
+
+# -- 7. messages name the field and the fix --------------------------------------------------
+
+MESSAGES = {
+    "impossible date": (
+        {"content/releases/r.md": "---\nversion: 1.0.0\ndate: 2026-02-30\n---\n"},
+        "content/releases/r.md:3: date: '2026-02-30' is not a date (day is out of range for"
+        " month); write it as YYYY-MM-DD",
+    ),
+    "impossible date, quoted": (
+        {"content/releases/r.md": "---\nversion: 1.0.0\ndate: '2026-02-30'\n---\n"},
+        "content/releases/r.md:3: date: '2026-02-30' is not a date (day is out of range for"
+        " month); write it as YYYY-MM-DD",
+    ),
+    "impossible time": (
+        {"content/reflections/r.md": "---\ntitle: R\ndate: 2026-11-15T25:00:00\n---\n"},
+        "content/reflections/r.md:3: date: '2026-11-15T25:00:00' is not a date (hour must be"
+        " in 0..23); write it as YYYY-MM-DD",
+    ),
+    "colon in a plain field": (
+        {"content/goals/a.md": goal("A", summary="Checkout: weekly list")},
+        "content/goals/a.md:4: summary: text with ': ' in it must be put in quotes,"
+        ' e.g. summary: "Checkout: weekly list"',
+    ),
+    "csv row with an impossible date": (
+        {
+            "content/metrics/m.yaml": "name: M\ncsv: m.csv\n",
+            "content/metrics/m.csv": "date,value\n2026-02-01,26\n2026-02-30,27.5\n",
+        },
+        "content/metrics/m.csv:3: date: '2026-02-30' is not a date (day is out of range for"
+        " month); write it as YYYY-MM-DD",
+    ),
+    "csv row with a bad value": (
+        {
+            "content/metrics/m.yaml": "name: M\ncsv: m.csv\n",
+            "content/metrics/m.csv": 'date,value\n2026-02-01,"8,900"\n',
+        },
+        "content/metrics/m.csv:2: value: '8,900' is not a number; write it like 8900.5"
+        " (no thousands separators, no unit)",
+    ),
+    "thousands separator in a flow mapping": (
+        {"content/metrics/m.yaml": "name: M\npoints:\n  - {date: 2026-11-30, value: 8,900}\n"},
+        "content/metrics/m.yaml:3: points item 1: value: 8,900 reads as 8 and a field '900'"
+        " (in {...} a comma separates fields); write the number without thousands"
+        " separators: 8900",
+    ),
+    "thousands separator in a plain value": (
+        {"content/goals/a.md": goal("A", metrics="\n  - {name: N, target: '1,500'}")},
+        "content/goals/a.md:5: metrics item 1: target: must be a number, got text ('1,500':"
+        " write it without thousands separators: 1500)",
+    ),
+    "planned release without status": (
+        {"content/releases/r.md": "---\nversion: 2.0.0\ntarget: 2027-Q1\n---\n"},
+        "content/releases/r.md:2: date: missing required field: the day it was released,"
+        " e.g. date: 2026-11-15; a release that is not out yet needs status: planned",
+    ),
+}
+
+
+@pytest.mark.parametrize("case", MESSAGES, ids=list(MESSAGES))
+def test_a_message_names_the_field_and_the_fix(make_site: MakeSite, case: str) -> None:
+    files, expected = MESSAGES[case]
+    assert fails(make_site(files)) == [expected]
+
+
+def check(site: Path, *args: str) -> list[str]:
+    result = run_pmsite("check", "--site", site, *args)
+    assert "Traceback" not in result.stderr
+    return [line for line in result.stdout.splitlines() if line.startswith("content/")]
+
+
+LINKS = """\
+---
+title: Links
+status: planned
+owner: Ann
+---
+See [the other goal](../other/) first.
+
+Then [its metrics](../other/#pm--nowhere) and [again](../other/#nope).
+
+And [the same again](../other/#nope).
+"""
+
+
+def test_check_reports_a_broken_link_at_its_own_line(make_site: MakeSite) -> None:
+    site = make_site(
+        {"content/goals/links.md": LINKS, "content/goals/other.md": goal("O", owner="Bo")}
+    )
+    assert check(site) == [
+        "content/goals/links.md:8: error: broken link on goals/links/index.html:"
+        " ../other/#pm--nowhere (no element with id 'pm--nowhere')",
+        "content/goals/links.md:8: error: broken link on goals/links/index.html:"
+        " ../other/#nope (no element with id 'nope')",
+        "content/goals/links.md:10: error: broken link on goals/links/index.html:"
+        " ../other/#nope (no element with id 'nope')",
+    ]
+
+
+def test_an_empty_points_field_is_reported_at_its_line(make_site: MakeSite) -> None:
+    site = make_site(
+        {
+            "content/metrics/m.yaml": "name: M\nunit: users\npoints:\n",
+            "content/metrics/c.yaml": "name: C\ncsv: c.csv\n",
+            "content/metrics/c.csv": "date,value\n",
+        }
+    )
+    assert check(site) == [
+        "content/metrics/c.yaml:2: warning: points: the metric has no data points yet",
+        "content/metrics/m.yaml:3: warning: points: the metric has no data points yet",
     ]

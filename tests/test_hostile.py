@@ -178,13 +178,15 @@ CASES: list[Case] = [
     Case(
         "yaml-mapping-in-plain-value",
         {"content/goals/a.md": fm("title: Fix: the bug", "status: done")},
-        "content/goals/a.md:2: YAML syntax error: mapping values are not allowed in this context",
+        "content/goals/a.md:2: title: text with ': ' in it must be put in quotes,"
+        ' e.g. title: "Fix: the bug"',
         cli=True,
     ),
     Case(
         "yaml-bad-indentation",
         {"content/goals/a.md": fm("title: A", "  status: done")},
-        "content/goals/a.md:3: YAML syntax error: mapping values are not allowed in this context",
+        "content/goals/a.md:3: YAML syntax error: mapping values are not allowed in this context;"
+        " this line is indented more than the field above it: line them up",
     ),
     Case(
         "yaml-stray-closing-bracket",
@@ -271,7 +273,8 @@ CASES: list[Case] = [
     Case(
         "yaml-impossible-date",
         {"content/reflections/r.md": fm("title: R", "date: 2026-13-01")},
-        "content/reflections/r.md:3: invalid value '2026-13-01': month must be in 1..12",
+        "content/reflections/r.md:3: date: '2026-13-01' is not a date (month must be in 1..12);"
+        " write it as YYYY-MM-DD",
     ),
     # --- tags that construct objects -------------------------------------------------------
     Case(
