@@ -402,3 +402,80 @@ def test_an_empty_points_field_is_reported_at_its_line(make_site: MakeSite) -> N
         "content/metrics/c.yaml:2: warning: points: the metric has no data points yet",
         "content/metrics/m.yaml:3: warning: points: the metric has no data points yet",
     ]
+
+
+# -- 6. one mistake, one error: a file with errors still claims its identity ---------------
+
+REFERS = {
+    "content/goals/g.md": goal("G", metrics="[{metric: nps, target: 50}]"),
+    "content/releases/0.1.0.md": "---\nversion: 0.1.0\ndate: 2026-01-01\ngoals: [broken]\n---\n",
+    "content/reflections/r.md": (
+        "---\ntitle: R\ndate: 2026-03-01\nreleases: [0.1.0, 0.2.0]\ngoals: [g, broken]\n---\n"
+    ),
+    "content/metrics/nps.yaml": "name: NPS\n",
+}
+
+ONE_MISTAKE = {
+    "release with broken YAML": (
+        {"content/releases/0.2.0.md": "---\nversion: 0.2.0\ntitle: [Unclosed\n---\n"},
+        "content/releases/0.2.0.md:4: YAML syntax error:",
+    ),
+    "release with an impossible date": (
+        {"content/releases/0.2.0.md": "---\nversion: 0.2.0\ndate: 2026-13-45\n---\n"},
+        "content/releases/0.2.0.md:3: date: '2026-13-45' is not a date (month must be in",
+    ),
+    "release file named otherwise, broken": (
+        {"content/releases/second.md": "---\nversion: '0.2.0'\ndate: [2026\n---\n"},
+        "content/releases/second.md:4: YAML syntax error:",
+    ),
+    "release whose version is unusable": (
+        {"content/releases/0.2.0.md": "---\nversion: '0.2'\ndate: 2026-02-01\n---\n"},
+        "content/releases/0.2.0.md:2: version: '0.2' is not a SemVer 2.0.0 version",
+    ),
+    "release without front matter": (
+        {"content/releases/0.2.0.md": "version: 0.2.0\n"},
+        "content/releases/0.2.0.md:1: no front matter",
+    ),
+    "goal with broken YAML": (
+        {
+            "content/releases/0.2.0.md": "---\nversion: 0.2.0\ndate: 2026-02-01\n---\n",
+            "content/goals/broken.md": "---\ntitle: Broken\nstatus: [done\n---\n",
+        },
+        "content/goals/broken.md:",
+    ),
+    "metric that is not UTF-8": (
+        {
+            "content/releases/0.2.0.md": "---\nversion: 0.2.0\ndate: 2026-02-01\n---\n",
+            "content/metrics/nps.yaml": b"name: N\xe9PS\n",
+        },
+        "content/metrics/nps.yaml:1: file is not UTF-8",
+    ),
+}
+
+
+@pytest.mark.parametrize("case", ONE_MISTAKE, ids=list(ONE_MISTAKE))
+def test_a_broken_file_gives_one_error_not_one_per_reference(
+    make_site: MakeSite, case: str
+) -> None:
+    files, expected = ONE_MISTAKE[case]
+    goal_files = {"content/goals/broken.md": goal("Broken")}
+    site = make_site({**REFERS, **goal_files, **files})
+    errors = fails(site)
+    assert len(errors) == 1, errors
+    assert errors[0].startswith(expected), errors
+
+
+def test_a_reference_to_nothing_is_still_reported(make_site: MakeSite) -> None:
+    site = make_site(
+        {
+            **REFERS,
+            "content/goals/broken.md": "---\ntitle: Broken\nstatus: [done\n---\n",
+            "content/releases/0.2.0.md": "---\nversion: 0.2.0\ntitle: [x\n---\n",
+            "content/reflections/s.md": "---\ntitle: S\ndate: 2026-03-01\nreleases: [0.3.0]\n---\n",
+        }
+    )
+    errors = fails(site)
+    assert len(errors) == 3, errors
+    assert (
+        "content/reflections/s.md:4: releases: unknown release '0.3.0' (did you mean '0.1.0'?)"
+    ) in errors

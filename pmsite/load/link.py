@@ -8,10 +8,12 @@ not depend on --drafts; links to items left out of this build are simply not sho
 from __future__ import annotations
 
 import itertools
-from collections.abc import Iterable, Sequence
+from collections.abc import Collection, Iterable, Sequence
+from pathlib import PurePosixPath
 from typing import TypeVar, cast
 
 from pmsite.errors import ErrorList, did_you_mean, quoted
+from pmsite.load.files import Claim
 from pmsite.model.items import (
     Goal,
     Item,
@@ -25,6 +27,7 @@ from pmsite.model.items import (
     Tag,
 )
 from pmsite.model.kinds import KINDS, Kind
+from pmsite.model.semver import parse_version
 from pmsite.model.urls import (
     RESERVED_NAMES,
     assign_item_url,
@@ -42,15 +45,18 @@ def assemble_site(
     errors: ErrorList,
     include_drafts: bool = False,
     audience: str = "public",
+    claims: Iterable[Claim] = (),
 ) -> Site:
     """Link, order and filter ``items`` into a Site; problems go to ``errors``.
 
     Drafts are left out unless ``include_drafts``; items for an internal audience are left
-    out of a public build."""
+    out of a public build. ``claims`` are the identities of files that could not be read
+    (their problem is already reported): references to them are not reported again."""
     found = {
         kind.name: _unique([item for item in items if item.kind == kind.name], kind, errors)
         for kind in KINDS
     }
+    claimed = _claimed(claims, items)
     goals = cast("dict[str, Goal]", found["goal"])
     releases = cast("dict[str, Release]", found["release"])
     reflections = cast("dict[str, Reflection]", found["reflection"])
@@ -60,16 +66,24 @@ def assemble_site(
 
     for goal in goals.values():
         goal.lane = lane_of(goal)
-        _resolve_metric_targets(goal, goal.metrics, metrics, errors)
+        _resolve_metric_targets(goal, goal.metrics, metrics, errors, claimed)
     for release in releases.values():
-        release.goals = _resolve(release, release.goal_slugs, goals, "goals", "goal", errors)
-        _resolve_metric_targets(release, release.metrics, metrics, errors)
+        release.goals = _resolve(
+            release, release.goal_slugs, goals, "goals", "goal", errors, claimed
+        )
+        _resolve_metric_targets(release, release.metrics, metrics, errors, claimed)
     for reflection in reflections.values():
         reflection.goals = _resolve(
-            reflection, reflection.goal_slugs, goals, "goals", "goal", errors
+            reflection, reflection.goal_slugs, goals, "goals", "goal", errors, claimed
         )
         reflection.releases = _resolve(
-            reflection, reflection.release_versions, releases, "releases", "release", errors
+            reflection,
+            reflection.release_versions,
+            releases,
+            "releases",
+            "release",
+            errors,
+            claimed,
         )
 
     def visible(found: dict[str, T]) -> list[T]:
@@ -96,6 +110,19 @@ def lane_of(goal: Goal) -> str:
     if goal.horizon:
         return goal.horizon
     return {"in-progress": "now", "at-risk": "now", "planned": "next"}.get(goal.status, "")
+
+
+def _claimed(claims: Iterable[Claim], items: Iterable[Item]) -> set[tuple[str, str]]:
+    """(kind, slug) of every file that has an error instead of an identity: files that
+    could not be read, and releases whose version is unusable (their file name, when it
+    is a version, as `pmsite new release` names them)."""
+    claimed = {(claim.kind, key) for claim in claims for key in claim.keys}
+    for item in items:
+        if item.kind == "release" and not item.slug:
+            stem = PurePosixPath(item.source).stem
+            if parse_version(stem) is not None:
+                claimed.add(("release", stem))
+    return claimed
 
 
 def _unique(items: list[Item], kind: Kind, errors: ErrorList) -> dict[str, Item]:
@@ -134,11 +161,14 @@ def _resolve(
     field: str,
     kind: str,
     errors: ErrorList,
+    claimed: Collection[tuple[str, str]] = (),
 ) -> list[T]:
     resolved = []
     for reference, line in references:
         key = reference if kind == "release" else reference.lower()
         target = targets.get(key)
+        if target is None and (kind, key) in claimed:
+            continue  # its file has an error already: one mistake, one error
         if target is None:
             errors.add(
                 item.source,
@@ -151,12 +181,18 @@ def _resolve(
 
 
 def _resolve_metric_targets(
-    item: Item, targets: list[MetricTarget], metrics: dict[str, Metric], errors: ErrorList
+    item: Item,
+    targets: list[MetricTarget],
+    metrics: dict[str, Metric],
+    errors: ErrorList,
+    claimed: Collection[tuple[str, str]] = (),
 ) -> None:
     for target in targets:
         if not target.metric_slug:
             continue
         metric = metrics.get(target.metric_slug.lower())
+        if metric is None and ("metric", target.metric_slug.lower()) in claimed:
+            continue  # its file has an error already
         if metric is None:
             errors.add(
                 item.source,
