@@ -479,3 +479,50 @@ def test_a_reference_to_nothing_is_still_reported(make_site: MakeSite) -> None:
     assert (
         "content/reflections/s.md:4: releases: unknown release '0.3.0' (did you mean '0.1.0'?)"
     ) in errors
+
+
+# -- 5. characters no page may hold, in a Markdown body: an error at their line ------------
+
+
+@pytest.mark.parametrize(
+    ("character", "what"),
+    [
+        ("\x1b", "the control character U+001B"),
+        ("\x1f", "the control character U+001F"),
+        ("\x85", "the control character U+0085"),
+        ("\x0c", "the control character U+000C"),
+        ("\ufffe", "the noncharacter U+FFFE"),
+        ("\ufdd0", "the noncharacter U+FDD0"),
+        ("\U0001ffff", "the noncharacter U+1FFFF"),
+    ],
+)
+def test_a_body_with_a_forbidden_character_is_an_error_at_its_line(
+    make_site: MakeSite, character: str, what: str
+) -> None:
+    body = f"First line.\n\nPasted: [1m{character}bold{character}\n"
+    site = make_site(
+        {
+            "content/goals/a.md": goal("A") + body,
+            "content/releases/1.0.0.md": "---\nversion: 1.0.0\ndate: 2026-01-01\ngoals: [a]\n---\n",
+        }
+    )
+    # One error (the release's reference to the goal still resolves), at the line.
+    assert fails(site) == [f"content/goals/a.md:8: body contains {what} (2 in the body); remove it"]
+
+
+def test_the_same_characters_in_yaml_text_are_refused_too(make_site: MakeSite) -> None:
+    site = make_site(
+        {
+            "content/pages/p.yaml": 'title: P\nbody: "Text \\uFDD0 here"\n',
+            "content/goals/g.md": goal("G", summary='"a\\e[1m"'),
+        }
+    )
+    assert fails(site) == [
+        "content/goals/g.md:4: text contains the control character U+001B; remove it",
+        "content/pages/p.yaml:2: text contains the noncharacter U+FDD0; remove it",
+    ]
+
+
+def test_tabs_and_ordinary_unicode_in_a_body_build(make_site: MakeSite) -> None:
+    site = make_site({"content/goals/a.md": goal("A") + "\tcode\n\nCafé — 😀 €\n"})
+    assert "Café — 😀 €" in page(build(site), "goals/a/index.html")

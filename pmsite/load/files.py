@@ -19,7 +19,13 @@ from pmsite import MAX_FILE_ENV
 from pmsite.digest import digest
 from pmsite.errors import ErrorList, UsageError, did_you_mean, display_path
 from pmsite.load.walk import is_ignored_name, listing
-from pmsite.load.yamlload import YamlError, YamlMap, load_yaml
+from pmsite.load.yamlload import (
+    FORBIDDEN_CHARACTERS,
+    YamlError,
+    YamlMap,
+    character_problem,
+    load_yaml,
+)
 from pmsite.model.kinds import FOLDERS
 from pmsite.model.semver import parse_version
 
@@ -441,10 +447,25 @@ def _parse_item(
         data = _parse_mapping(front, 2, shown, errors, what="front matter")
         if data is None:
             return None
+        body = _checked_body(body, body_line, shown, errors)
     text_digest = digest(text)
     # macOS writes decomposed names (e + U+0301); the slug is the composed form.
     stem = unicodedata.normalize("NFC", path.stem)
     return RawDocument(kind, path, shown, stem, data, body, body_line, is_yaml, text_digest)
+
+
+def _checked_body(body: str, first_line: int, shown: str, errors: ErrorList) -> str:
+    """A Markdown body without the characters no page may hold (control characters,
+    noncharacters); finding any is an error at the first one's line (as in YAML text),
+    and the body is kept without them so that the item still links."""
+    found = FORBIDDEN_CHARACTERS.search(body)
+    if found is None:
+        return body
+    count = len(FORBIDDEN_CHARACTERS.findall(body))
+    line = first_line + body.count("\n", 0, found.start())
+    more = f" ({count} in the body)" if count > 1 else ""
+    errors.add(shown, line, f"body contains {character_problem(found[0])}{more}; remove it")
+    return FORBIDDEN_CHARACTERS.sub("", body)
 
 
 def _split_front_matter(text: str, shown: str, errors: ErrorList) -> tuple[str, str, int] | None:

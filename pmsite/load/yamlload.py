@@ -37,8 +37,25 @@ _MAP_TAG = "tag:yaml.org,2002:map"
 _SEQ_TAG = "tag:yaml.org,2002:seq"
 _MERGE_TAG = "tag:yaml.org,2002:merge"
 _TIMESTAMP_TAG = "tag:yaml.org,2002:timestamp"
-# C0 and C1 control characters except tab and newline, and DEL.
-_CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+# Characters no HTML page may hold: C0 and C1 control characters except tab and
+# newline, DEL, and the noncharacters (U+FDD0..U+FDEF, and the last two of each plane).
+# Text fields and Markdown bodies are checked against the same rule.
+FORBIDDEN_CHARACTERS = re.compile(
+    "[\x00-\x08\x0b-\x1f\x7f-\x9f\ufdd0-\ufdef"
+    + "".join(
+        f"{chr(plane + 0xFFFE)}{chr(plane + 0xFFFF)}" for plane in range(0, 0x110000, 0x10000)
+    )
+    + "]"
+)
+_CONTROL = FORBIDDEN_CHARACTERS
+
+
+def character_problem(character: str) -> str:
+    """'the control character U+001B' or 'the noncharacter U+FDD0', for messages."""
+    what = "control character" if ord(character) <= 0x9F else "noncharacter"
+    return f"the {what} U+{ord(character):04X}"
+
+
 # The tag libyaml's resolver gives each plain scalar seen (keys and common values).
 _PLAIN_TAGS: dict[str, str] = {}
 
@@ -344,7 +361,7 @@ class _Builder:
         if found is not None:
             raise YamlError(
                 self.line(event),
-                f"text contains the control character U+{ord(found[0]):04X}; remove it",
+                f"text contains {character_problem(found[0])}; remove it",
             )
 
     def check_tag(self, event: yaml.CollectionStartEvent, kind: type, allowed: set[str]) -> None:
