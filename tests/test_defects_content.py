@@ -526,3 +526,59 @@ def test_the_same_characters_in_yaml_text_are_refused_too(make_site: MakeSite) -
 def test_tabs_and_ordinary_unicode_in_a_body_build(make_site: MakeSite) -> None:
     site = make_site({"content/goals/a.md": goal("A") + "\tcode\n\nCafé — 😀 €\n"})
     assert "Café — 😀 €" in page(build(site), "goals/a/index.html")
+
+
+# -- 8. metrics and audiences: what a build leaves out stays out ------------------------------
+
+
+@pytest.mark.parametrize(
+    ("field", "included_by"), [("draft: true", "--drafts"), ("audience: internal", "--audience")]
+)
+def test_a_metric_left_out_does_not_show_on_a_goal_using_it(
+    make_site: MakeSite, field: str, included_by: str
+) -> None:
+    secret = f"name: Secret revenue\n{field}\npoints:\n  - {{date: 2026-05-01, value: 12345}}\n"
+    site = make_site(
+        {
+            "content/metrics/revenue.yaml": secret,
+            "content/goals/g.md": goal(
+                "Grow", "in-progress", metrics="[{metric: revenue, target: 20000}]"
+            ),
+        }
+    )
+    output = build(site)
+    for path in ("goals/g/index.html", "index.html", "roadmap/index.html", "search.json"):
+        text = page(output, path)
+        assert "Secret revenue" not in text, path
+        assert "12,345" not in text and "12345" not in text, path
+    assert "How we measure it" not in page(output, "goals/g/index.html")
+    assert load(site).goals[0].progress is None  # nor does it count towards progress
+    args = ["--drafts"] if included_by == "--drafts" else ["--audience", "internal"]
+    shown = page(build(site, *args), "goals/g/index.html")
+    assert "Secret revenue" in shown and "12,345" in shown
+
+
+def test_did_you_mean_suggests_only_what_the_build_shows(make_site: MakeSite) -> None:
+    site = make_site(
+        {
+            "content/goals/offline-mode.md": goal("Offline", draft="true"),
+            "content/goals/sso-login.md": goal("SSO", audience="internal"),
+            "content/metrics/secret-kpi.yaml": "name: K\naudience: internal\n",
+            "content/releases/1.0.0.md": (
+                "---\nversion: 1.0.0\ndate: 2026-01-01\ngoals: [offline-mod, sso-logon]\n"
+                "metrics: [{metric: secret-kp, target: 1}]\n---\n"
+            ),
+        }
+    )
+    assert fails(site) == [
+        "content/releases/1.0.0.md:4: goals: unknown goal 'offline-mod'",
+        "content/releases/1.0.0.md:4: goals: unknown goal 'sso-logon'",
+        "content/releases/1.0.0.md:5: metrics: unknown metric 'secret-kp'",
+    ]
+    assert fails(site, "--drafts", "--audience", "internal") == [
+        "content/releases/1.0.0.md:4: goals: unknown goal 'offline-mod'"
+        " (did you mean 'offline-mode'?)",
+        "content/releases/1.0.0.md:4: goals: unknown goal 'sso-logon' (did you mean 'sso-login'?)",
+        "content/releases/1.0.0.md:5: metrics: unknown metric 'secret-kp'"
+        " (did you mean 'secret-kpi'?)",
+    ]

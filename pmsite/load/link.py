@@ -8,7 +8,8 @@ not depend on --drafts; links to items left out of this build are simply not sho
 from __future__ import annotations
 
 import itertools
-from collections.abc import Collection, Iterable, Sequence
+from collections.abc import Callable, Collection, Iterable, Sequence
+from dataclasses import dataclass
 from pathlib import PurePosixPath
 from typing import TypeVar, cast
 
@@ -56,7 +57,6 @@ def assemble_site(
         kind.name: _unique([item for item in items if item.kind == kind.name], kind, errors)
         for kind in KINDS
     }
-    claimed = _claimed(claims, items)
     goals = cast("dict[str, Goal]", found["goal"])
     releases = cast("dict[str, Release]", found["release"])
     reflections = cast("dict[str, Reflection]", found["reflection"])
@@ -64,35 +64,27 @@ def assemble_site(
     _check_page_slugs(cast("dict[str, Page]", found["page"]).values(), errors)
     _check_tags(items, errors)
 
+    def shown(item: Item) -> bool:
+        """Whether the item is in this build (drafts and audiences)."""
+        return (include_drafts or not item.draft) and (
+            audience == "internal" or item.audience != "internal"
+        )
+
+    refs = _References(errors, _claimed(claims, items), shown)
     for goal in goals.values():
         goal.lane = lane_of(goal)
-        _resolve_metric_targets(goal, goal.metrics, metrics, errors, claimed)
+        refs.metric_targets(goal, goal.metrics, metrics)
     for release in releases.values():
-        release.goals = _resolve(
-            release, release.goal_slugs, goals, "goals", "goal", errors, claimed
-        )
-        _resolve_metric_targets(release, release.metrics, metrics, errors, claimed)
+        release.goals = refs.resolve(release, release.goal_slugs, goals, "goals", "goal")
+        refs.metric_targets(release, release.metrics, metrics)
     for reflection in reflections.values():
-        reflection.goals = _resolve(
-            reflection, reflection.goal_slugs, goals, "goals", "goal", errors, claimed
-        )
-        reflection.releases = _resolve(
-            reflection,
-            reflection.release_versions,
-            releases,
-            "releases",
-            "release",
-            errors,
-            claimed,
+        reflection.goals = refs.resolve(reflection, reflection.goal_slugs, goals, "goals", "goal")
+        reflection.releases = refs.resolve(
+            reflection, reflection.release_versions, releases, "releases", "release"
         )
 
     def visible(found: dict[str, T]) -> list[T]:
-        return [
-            item
-            for item in found.values()
-            if (include_drafts or not item.draft)
-            and (audience == "internal" or item.audience != "internal")
-        ]
+        return [item for item in found.values() if shown(item)]
 
     site = Site(
         config=config,
@@ -154,62 +146,67 @@ def _check_page_slugs(pages: Iterable[Page], errors: ErrorList) -> None:
             )
 
 
-def _resolve(
-    item: Item,
-    references: Sequence[tuple[str, int]],
-    targets: dict[str, T],
-    field: str,
-    kind: str,
-    errors: ErrorList,
-    claimed: Collection[tuple[str, str]] = (),
-) -> list[T]:
-    resolved = []
-    for reference, line in references:
-        key = reference if kind == "release" else reference.lower()
-        target = targets.get(key)
-        if target is None and (kind, key) in claimed:
-            continue  # its file has an error already: one mistake, one error
-        if target is None:
-            errors.add(
-                item.source,
-                line,
-                f"{field}: unknown {kind} {quoted(reference)}{did_you_mean(reference, targets)}",
-            )
-        elif target not in resolved:
-            resolved.append(target)
-    return resolved
+@dataclass
+class _References:
+    """Resolves references: every item counts (drafts too, so validity does not depend
+    on --drafts), only the items in this build are suggested ("did you mean"), and
+    references to claimed identities (files with errors) are not reported again."""
 
+    errors: ErrorList
+    claimed: Collection[tuple[str, str]]
+    shown: Callable[[Item], bool]
 
-def _resolve_metric_targets(
-    item: Item,
-    targets: list[MetricTarget],
-    metrics: dict[str, Metric],
-    errors: ErrorList,
-    claimed: Collection[tuple[str, str]] = (),
-) -> None:
-    for target in targets:
-        if not target.metric_slug:
-            continue
-        metric = metrics.get(target.metric_slug.lower())
-        if metric is None and ("metric", target.metric_slug.lower()) in claimed:
-            continue  # its file has an error already
-        if metric is None:
-            errors.add(
-                item.source,
-                target.line,
-                f"metrics: unknown metric '{target.metric_slug}'"
-                f"{did_you_mean(target.metric_slug, metrics)}",
-            )
-            continue
-        target.metric = metric
-        target.name = metric.name
-        target.unit = metric.unit
-        target.direction = metric.direction
-        if metric.points:
-            target.current = metric.points[-1].value
-            target.current_date = metric.points[-1].date
-            if target.baseline is None:
-                target.baseline = metric.points[0].value
+    def unknown(
+        self, item: Item, line: int, field: str, kind: str, reference: str, targets: dict[str, T]
+    ) -> None:
+        suggestions = [key for key, target in targets.items() if self.shown(target)]
+        self.errors.add(
+            item.source,
+            line,
+            f"{field}: unknown {kind} {quoted(reference)}{did_you_mean(reference, suggestions)}",
+        )
+
+    def resolve(
+        self,
+        item: Item,
+        references: Sequence[tuple[str, int]],
+        targets: dict[str, T],
+        field: str,
+        kind: str,
+    ) -> list[T]:
+        resolved = []
+        for reference, line in references:
+            key = reference if kind == "release" else reference.lower()
+            target = targets.get(key)
+            if target is None and (kind, key) not in self.claimed:
+                self.unknown(item, line, field, kind, reference, targets)
+            elif target is not None and target not in resolved:
+                resolved.append(target)
+        return resolved
+
+    def metric_targets(
+        self, item: Item, targets: list[MetricTarget], metrics: dict[str, Metric]
+    ) -> None:
+        for target in targets:
+            if not target.metric_slug:
+                continue
+            key = target.metric_slug.lower()
+            metric = metrics.get(key)
+            if metric is None:
+                if ("metric", key) not in self.claimed:
+                    self.unknown(
+                        item, target.line, "metrics", "metric", target.metric_slug, metrics
+                    )
+                continue
+            target.metric = metric
+            target.name = metric.name
+            target.unit = metric.unit
+            target.direction = metric.direction
+            if metric.points:
+                target.current = metric.points[-1].value
+                target.current_date = metric.points[-1].date
+                if target.baseline is None:
+                    target.baseline = metric.points[0].value
 
 
 def _link(site: Site) -> None:
@@ -237,11 +234,11 @@ def _link(site: Site) -> None:
             release.reflections.append(reflection)
     measured: list[Goal | Release] = [*site.goals, *site.releases]
     for item in measured:
+        # A measure of a metric left out of this build (a draft, an internal metric in
+        # a public build) is left out with it: its name and values are not shown.
+        item.metrics = [t for t in item.metrics if not t.metric_slug or id(t.metric) in visible]
         for target in item.metrics:
             if target.metric is None:
-                continue
-            if id(target.metric) not in visible:
-                target.metric = None
                 continue
             if isinstance(item, Goal) and item not in target.metric.goals:
                 target.metric.goals.append(item)
