@@ -5,6 +5,8 @@ see the result."""
 from __future__ import annotations
 
 import re
+from collections import Counter
+from html.parser import HTMLParser
 from pathlib import Path
 
 import pytest
@@ -582,3 +584,76 @@ def test_did_you_mean_suggests_only_what_the_build_shows(make_site: MakeSite) ->
         "content/releases/1.0.0.md:5: metrics: unknown metric 'secret-kp'"
         " (did you mean 'secret-kpi'?)",
     ]
+
+
+# -- 1. ids from content never collide with the theme's ---------------------------------------
+
+
+class _Ids(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__()
+        self.ids: Counter[str] = Counter()
+        self.references: list[str] = []  # aria-labelledby targets and #fragments
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        for name, value in attrs:
+            if value is None:
+                continue
+            if name == "id":
+                self.ids[value] += 1
+            elif name in ("aria-labelledby", "aria-describedby"):
+                self.references += value.split()
+            elif name == "href" and value.startswith("#"):
+                self.references.append(value[1:])
+
+
+def ids_of(output: Path) -> dict[str, _Ids]:
+    found = {}
+    for path in sorted(output.rglob("*.html")):
+        parser = _Ids()
+        parser.feed(path.read_text(encoding="utf-8"))
+        found[path.relative_to(output).as_posix()] = parser
+    return found
+
+
+def every_kind(body: str) -> dict[str, str]:
+    metric = {"date": "2026-01-01", "value": 1}
+    return {
+        "content/goals/g.md": goal("G", "in-progress", metrics="[{metric: m, target: 2}]") + body,
+        "content/releases/1.0.0.md": (
+            "---\nversion: 1.0.0\ndate: 2026-01-01\ngoals: [g]\nhighlights: [A]\n"
+            "breaking: [B]\nchanges: {added: [C], fixed: [D]}\nmetrics: [{metric: m, target: 2}]"
+            "\n---\n" + body
+        ),
+        "content/releases/2.0.0.md": "---\nversion: 2.0.0\nstatus: planned\n---\n" + body,
+        "content/reflections/r.md": (
+            "---\ntitle: R\ndate: 2026-01-02\nwins: [W]\nsetbacks: [S]\nlearnings: [L]\n"
+            "next: [N]\ngoals: [g]\n---\n" + body
+        ),
+        "content/metrics/m.yaml": f"name: M\npoints: [{metric}]\nbody: {body!r}\n".replace(
+            "'", '"'
+        ),
+        "content/pages/about.md": "---\ntitle: About\n---\n" + body,
+    }
+
+
+def test_headings_and_footnotes_never_take_the_themes_ids(make_site: MakeSite) -> None:
+    # Every id the theme writes on any page, as a heading in every body, plus footnotes.
+    theme_ids = set()
+    for parsed in ids_of(build(make_site(every_kind("Body.\n")))).values():
+        theme_ids.update(parsed.ids)
+    names = sorted(theme_ids | {"main", "metrics-heading", "releases-heading", "data-heading"})
+    body = "".join(
+        f"## {name.replace('-', ' ')}\n\nText[^{i}].\n\n" for i, name in enumerate(names)
+    )
+    body += "".join(f"[^{i}]: Note {i}.\n" for i in range(len(names)))
+    output = build(make_site(every_kind(body.replace('"', ""))))
+    for path, parsed in ids_of(output).items():
+        doubles = [name for name, count in parsed.ids.items() if count > 1]
+        assert not doubles, (path, doubles)
+        missing = [name for name in parsed.references if name not in parsed.ids]
+        assert not missing, (path, missing)
+    goal_page = page(output, "goals/g/index.html")
+    assert '<h2 id="main">main</h2>' in goal_page  # content anchors stay readable
+    assert '<main id="pm--main" class="wrap">' in goal_page
+    assert 'href="#pm--main"' in goal_page
