@@ -657,3 +657,53 @@ def test_headings_and_footnotes_never_take_the_themes_ids(make_site: MakeSite) -
     assert '<h2 id="main">main</h2>' in goal_page  # content anchors stay readable
     assert '<main id="pm--main" class="wrap">' in goal_page
     assert 'href="#pm--main"' in goal_page
+
+
+# -- 15. inline Markdown in summaries ---------------------------------------------------------
+
+
+def test_summaries_show_their_inline_markdown_on_list_pages(make_site: MakeSite) -> None:
+    summary = "'Preview with `pmsite serve` and **no** [setup](https://example.org/)'"
+    site = make_site(
+        {
+            "content/goals/g.md": goal("G", "in-progress", summary=summary, tags="[t]"),
+            "content/goals/d.md": goal("D", "dropped", summary=summary),
+            "content/releases/1.0.0.md": (
+                f"---\nversion: 1.0.0\ndate: 2026-01-01\nsummary: {summary}\n---\n"
+            ),
+            "content/reflections/r.md": f"---\ntitle: R\ndate: 2026-01-02\nsummary: {summary}\n---\n",
+            "content/metrics/m.yaml": f"name: M\nsummary: {summary}\n",
+            "content/pages/about.md": f"---\ntitle: About\nsummary: {summary}\n---\n",
+        }
+    )
+    output = build(site)
+    html = (
+        "Preview with <code>pmsite serve</code> and <strong>no</strong>"
+        ' <a href="https://example.org/">setup</a>'
+    )
+    pages = [
+        "index.html",  # goal cards, the latest release, the latest reflection
+        "roadmap/index.html",  # cards and the dropped list
+        "releases/index.html",
+        "reflections/index.html",
+        "tags/t/index.html",
+        "goals/g/index.html",
+        "releases/1.0.0/index.html",
+        "reflections/r/index.html",
+        "metrics/m/index.html",
+        "about/index.html",
+    ]
+    for path in pages:
+        text = page(output, path)
+        assert html in text, path
+        assert "`pmsite serve`" not in text, path
+    # The page's description is plain text, without the marks.
+    assert '<meta name="description" content="Preview with pmsite serve and no setup">' in page(
+        output, "goals/g/index.html"
+    )
+
+
+def test_a_summary_that_looks_like_a_block_stays_text(make_site: MakeSite) -> None:
+    site = make_site({"content/goals/g.md": goal("G", "in-progress", summary="'2026. A year'")})
+    card = page(build(site), "index.html")
+    assert '<p class="card-summary">2026. A year</p>' in card

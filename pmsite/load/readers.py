@@ -126,12 +126,14 @@ def reader_of(kind: Kind) -> Reader:
 
 
 def _common(document: RawDocument, fields: FieldReader, title: str, **kwargs: object) -> dict:
+    summary = fields.text("summary")
     return {
         "kind": document.kind,
         "source": document.display,
         "line": document.data.line,
         "title": title,
-        "summary": fields.text("summary"),
+        "summary": summary,
+        "summary_markdown": Markdown(summary, inline=True),
         "tag_names": fields.text_list("tags"),
         "draft": fields.boolean("draft"),
         "audience": fields.choice("audience", AUDIENCES) or "public",

@@ -8,8 +8,10 @@ from __future__ import annotations
 
 import copy
 import datetime as dt
+import re
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import MISSING, dataclass, field, fields
+from html import escape, unescape
 from typing import TYPE_CHECKING, Any, Self, TypeVar, cast
 
 from pmsite.model.semver import Version
@@ -26,6 +28,11 @@ DIRECTIONS = ("up", "down")
 # Keep a Changelog order: the order the release page shows them in.
 CHANGE_CATEGORIES = ("added", "changed", "deprecated", "removed", "fixed", "security")
 REFLECTION_SECTIONS = ("wins", "setbacks", "learnings", "next")
+
+
+# Block elements an inline summary must not turn into; any tag (for plain text).
+_BLOCK_TAG = re.compile(r"<(?:p|ul|ol|li|h[1-6]|hr|blockquote|pre|table|div|dl)\b")
+_TAG = re.compile(r"<[^>]*>")
 
 
 def as_percent(progress: float | None) -> int | None:
@@ -108,6 +115,7 @@ class Item:
     url: str = field(default="", metadata=LINKED)
     output_path: str = field(default="", metadata=LINKED)
     summary: str = ""
+    summary_markdown: Markdown = field(default_factory=lambda: Markdown("", inline=True))
     tags: list[Tag] = field(default_factory=list, metadata=LINKED)
     draft: bool = False
     body: Markdown = field(default_factory=lambda: Markdown(""))
@@ -130,7 +138,23 @@ class Item:
 
     def texts(self) -> Iterator[Markdown]:
         """Every Markdown field of the item, for the markup stage."""
+        yield self.summary_markdown
         yield self.body
+
+    @property
+    def summary_html(self) -> str:
+        """The summary's inline Markdown as HTML (`code`, **strong**, links), for lists
+        and leads; as escaped text when it would make a block (a list, a heading...),
+        which a one-line summary inside a paragraph cannot hold."""
+        html = self.summary_markdown.html
+        if not html or _BLOCK_TAG.search(html):
+            return escape(self.summary)
+        return html
+
+    @property
+    def summary_text(self) -> str:
+        """The summary as plain text, Markdown marks taken off (meta descriptions)."""
+        return unescape(_TAG.sub("", self.summary_html))
 
     @property
     def list_title(self) -> str:
@@ -194,6 +218,7 @@ class Metric(Item):
         return self.points[-1] if self.points else None
 
     def texts(self) -> Iterator[Markdown]:
+        yield self.summary_markdown
         yield self.body
         yield self.description
 
@@ -330,6 +355,7 @@ class Release(Item):
         return sum(len(notes) for notes in self.changes.values())
 
     def texts(self) -> Iterator[Markdown]:
+        yield self.summary_markdown
         yield from self.breaking
         yield from self.highlights
         for notes in self.changes.values():
@@ -360,6 +386,7 @@ class Reflection(Item):
         return [(name, getattr(self, name)) for name in REFLECTION_SECTIONS]
 
     def texts(self) -> Iterator[Markdown]:
+        yield self.summary_markdown
         for _, notes in self.sections:
             yield from notes
         yield self.body
