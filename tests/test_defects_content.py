@@ -671,7 +671,9 @@ def test_summaries_show_their_inline_markdown_on_list_pages(make_site: MakeSite)
             "content/releases/1.0.0.md": (
                 f"---\nversion: 1.0.0\ndate: 2026-01-01\nsummary: {summary}\n---\n"
             ),
-            "content/reflections/r.md": f"---\ntitle: R\ndate: 2026-01-02\nsummary: {summary}\n---\n",
+            "content/reflections/r.md": (
+                f"---\ntitle: R\ndate: 2026-01-02\nsummary: {summary}\n---\n"
+            ),
             "content/metrics/m.yaml": f"name: M\nsummary: {summary}\n",
             "content/pages/about.md": f"---\ntitle: About\nsummary: {summary}\n---\n",
         }
