@@ -47,7 +47,7 @@ from pmsite.incremental.tracking import (
     model_objects,
 )
 from pmsite.load.config import read_config
-from pmsite.load.files import ContentTree, DocumentCache, read_content
+from pmsite.load.files import ContentTree, DocumentCache, RawDocument, read_content
 from pmsite.load.git import GitDates, GitReader, apply_git_date, apply_git_dates
 from pmsite.load.link import assemble_site
 from pmsite.load.readers import ItemCache, read_item, read_items
@@ -151,7 +151,9 @@ class BuildSession:
         with self._stage("parse" if not self.track else "config"):
             config = read_config(tree.site_data, tree.site_display, errors, options.base_url)
         with self._stage("link"):
-            site = assemble_site(config, items, errors, options.drafts, options.audience)
+            site = assemble_site(
+                config, items, errors, options.drafts, options.audience, tree.claims
+            )
         errors.raise_if_any()
         with self._stage("git"):
             git = self.git.read()
@@ -283,8 +285,10 @@ class BuildSession:
                 found = ErrorList()
                 assert kind is not None
                 document = self.documents.read(kind, path.resolve(), self.site_dir, found)
-                before = self.items.peek(document.path) if document else None
-                if document is None or before is None or found.errors or found.warnings:
+                if not isinstance(document, RawDocument):
+                    return None  # unreadable now: the full path reports why
+                before = self.items.peek(document.path)
+                if before is None or found.errors or found.warnings:
                     return None
                 item = read_item(document, self.site_dir, found, self.items)
                 fields = text_fields_changed(before, item)
