@@ -345,7 +345,7 @@ class BuildSession:
             last,
             records=records,
             fingerprints=fingerprints,
-            reads=reads_of((records[path] for path in rendered), last.reads),
+            reads=reads_of(_read_more(records, rendered, last), last.reads),
             outputs=outputs.cache(fingerprints),
             git=git,
         )
@@ -435,3 +435,14 @@ _CODE_CSS = code_stylesheet().encode("utf-8")
 
 def _is_asset(name: str) -> bool:
     return name.startswith("assets/") and not is_ignored_path(name)
+
+
+def _read_more(records: dict[str, Rendered], paths: list[str], last: LastBuild) -> list[Rendered]:
+    """The records among ``paths`` that read something their last version did not: the
+    only ones that can add to the last build's reads (most read exactly the same)."""
+    found = []
+    for path in paths:
+        before = last.records.get(path)
+        if before is None or not records[path].deps <= before.deps:
+            found.append(records[path])
+    return found

@@ -70,12 +70,16 @@ def reads_of(
     records: Iterable[Rendered], before: dict[Key, frozenset[str]] | None = None
 ) -> dict[Key, frozenset[str]]:
     """The attributes that ``records`` read of each item and of the site, added to
-    ``before`` (a patched build adds the reads of what it rendered again)."""
-    found: dict[Key, set[str]] = {key: set(value) for key, value in (before or {}).items()}
+    ``before`` (a patched build adds the reads of what it rendered again; only the keys
+    that gain an attribute are copied)."""
+    found = dict(before or {})
+    added: dict[Key, set[str]] = {}
     for record in records:
         for key, attribute in record.deps:
-            found.setdefault(key, set()).add(attribute)
-    return {key: frozenset(value) for key, value in found.items()}
+            if attribute not in found.get(key, ()):
+                added.setdefault(key, set(found.get(key, ()))).add(attribute)
+    found.update((key, frozenset(attributes)) for key, attributes in added.items())
+    return found
 
 
 def template_digests(env: jinja2.Environment) -> dict[str, str]:
