@@ -26,8 +26,12 @@ from pmsite.model.items import (
 )
 from pmsite.model.kinds import KINDS, Kind
 from pmsite.model.urls import RESERVED_NAMES, assign_item_url, assign_tag_url, tag_slug
+from pmsite.model.versions import SCHEME_EXAMPLES, parse_in_scheme
 
 T = TypeVar("T", bound=Item)
+# What to do about a reference to a release that does not exist (e.g. after deleting
+# the example release of ``pmsite init``, which its example reflection names).
+_REMEDY = {"release": "; remove it from '{field}' or add a release file with that version"}
 
 
 def assemble_site(
@@ -55,14 +59,17 @@ def assemble_site(
         goal.lane = lane_of(goal)
         _resolve_metric_targets(goal, goal.metrics, metrics, errors)
     for release in releases.values():
+        _check_release(release, config, errors)
         release.goals = _resolve(release, release.goal_slugs, goals, "goals", "goal", errors)
         _resolve_metric_targets(release, release.metrics, metrics, errors)
+    # A reflection names a release by its version as written or by its URL segment.
+    by_version = {**releases, **{r.version_text: r for r in releases.values()}}
     for reflection in reflections.values():
         reflection.goals = _resolve(
             reflection, reflection.goal_slugs, goals, "goals", "goal", errors
         )
         reflection.releases = _resolve(
-            reflection, reflection.release_versions, releases, "releases", "release", errors
+            reflection, reflection.release_versions, by_version, "releases", "release", errors
         )
 
     def visible(found: dict[str, T]) -> list[T]:
@@ -82,6 +89,33 @@ def assemble_site(
     )
     _link(site, errors)
     return site
+
+
+def _check_release(release: Release, config: SiteConfig, errors: ErrorList) -> None:
+    """Parse the version in the site's scheme and check the change categories against
+    the site's (both depend on site.yaml, so linking does it, not the reader)."""
+    release.category_order = config.categories
+    line = release.field_lines.get("version", release.line)
+    if release.written_version and release.slug:
+        release.version = parse_in_scheme(release.written_version, config.versioning)
+        if release.version is None:
+            errors.add(
+                release.source,
+                line,
+                f"version: {quoted(release.written_version)} is not"
+                f" {SCHEME_EXAMPLES[config.versioning]}; the site's versioning is"
+                f" {config.versioning} (site.yaml: versioning: semver, calver, pep440 or any)",
+            )
+    keys = [category.key for category in config.categories]
+    for key, notes_line in release.change_lines.items():
+        if key not in keys:
+            errors.add(
+                release.source,
+                notes_line,
+                f"changes: {key}: unknown change category{did_you_mean(key, keys)};"
+                f" categories are: {', '.join(keys)} (declare your own in site.yaml:"
+                " changelog: categories)",
+            )
 
 
 def lane_of(goal: Goal) -> str:
@@ -136,7 +170,8 @@ def _resolve(
             errors.add(
                 item.source,
                 line,
-                f"{field}: unknown {kind} {quoted(reference)}{did_you_mean(reference, targets)}",
+                f"{field}: unknown {kind} {quoted(reference)}{did_you_mean(reference, targets)}"
+                f"{_REMEDY.get(kind, '').format(field=field)}",
             )
         elif target not in resolved:
             resolved.append(target)
