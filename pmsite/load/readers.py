@@ -7,6 +7,7 @@ return the item anyway when it is usable, so one run reports everything at once.
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import io
 import itertools
 import math
@@ -189,7 +190,7 @@ def read_release(document: RawDocument, fields: FieldReader, site_dir: Path) -> 
         **_common(document, fields, fields.text("title"), slug=slug),
         written_version=version_text,
         status=status,
-        date=fields.date("date", required=status != "planned"),
+        date=_release_date(fields, status),
         target=fields.target("target"),
         highlights=fields.markdown_list("highlights"),
         changes=changes,
@@ -204,6 +205,15 @@ def read_release(document: RawDocument, fields: FieldReader, site_dir: Path) -> 
     if not release.title:
         release.title = f"Version {version_text}" if version_text else document.stem
     return release
+
+
+def _release_date(fields: FieldReader, status: str) -> dt.date | None:
+    """The date; ``date: unknown`` for a released release whose date nobody knows (an
+    imported changelog's old versions): it is then ordered by its version."""
+    value = fields.get("date")
+    if isinstance(value, str) and value.strip().lower() == "unknown" and status != "planned":
+        return None
+    return fields.date("date", required=status != "planned")
 
 
 def _changes(fields: FieldReader) -> tuple[dict[str, list[Markdown]], dict[str, int]]:

@@ -328,15 +328,23 @@ class Release(Item):
     @classmethod
     def order(cls, items: Iterable[Self]) -> list[Self]:
         """Planned releases first (nearest version first), then released ones newest
-        first: by date, and on the same date the higher version first."""
+        first: by date, and on the same date the higher version first; one whose date
+        is unknown goes by its version, before the first dated one of a lower version."""
         planned = [r for r in items if r.is_planned]
-        released = [r for r in items if not r.is_planned]
         planned.sort(key=lambda r: r.version.key if r.version else ())
-        released.sort(
-            key=lambda r: ((r.date or dt.date.min), r.version.key if r.version else ()),
-            reverse=True,
-        )
-        return planned + released
+        dated = [r for r in items if not r.is_planned and r.date is not None]
+        dated.sort(key=lambda r: (r.date, r.version.key if r.version else ()), reverse=True)
+        # A release whose date is unknown goes before the first dated one of a lower version.
+        undated = [r for r in items if not r.is_planned and r.date is None]
+        undated.sort(key=lambda r: r.version.key if r.version else (), reverse=True)
+        released: list[Self] = []
+        for release in dated:
+            while undated and release.version and undated[0].version:
+                if undated[0].version.key <= release.version.key:
+                    break
+                released.append(undated.pop(0))
+            released.append(release)
+        return planned + released + undated
 
     @property
     def list_title(self) -> str:
