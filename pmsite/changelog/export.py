@@ -116,13 +116,11 @@ def _release_block(release: Release, unreleased: bool) -> str:
     if release.highlights:
         sections.append(("Highlights", [note.source for note in release.highlights if note]))
     breaking = [f"{BREAKING_MARK} {note.source.strip()}" for note in release.breaking if note]
-    for category, notes in release.sections:
-        texts = [note.source for note in notes if note]
+    for category in release.category_order:
+        texts = [note.source for note in release.changes.get(category.key, []) if note]
         if category.key == "changed":
-            texts, breaking = breaking + texts, []
+            texts = breaking + texts
         sections.append((category.label, texts))
-    if breaking:
-        sections.append(("Changed", breaking))
     for label, texts in sections:
         if texts:
             items = "\n".join(list_item(text) for text in texts)

@@ -211,7 +211,9 @@ def site_yaml_additions(
     if new:
         entries = [{"key": key, "label": label} for key, label in new]
         if "changelog" in keys:
-            listed = yaml.safe_dump(entries, sort_keys=False, allow_unicode=True)
+            listed = yaml.safe_dump(
+                entries, sort_keys=False, allow_unicode=True, default_flow_style=None
+            )
             problems.append(
                 "add these categories to changelog: categories: in site.yaml:\n"
                 + "".join(f"    {line}\n" for line in listed.splitlines())
