@@ -8,7 +8,8 @@ The file (Keep a Changelog 1.1.0, https://keepachangelog.com/en/1.1.0/):
   ``## [Unreleased]``; any other planned release as ``## [1.3.0] - Unreleased``, so no
   version is lost (the format allows only one ``[Unreleased]`` section, without a version).
 - A heading is ``## [VERSION] - DATE - TITLE [YANKED]``: the version as written, the date
-  (none when it is unknown), the title when it is not the default "Version …".
+  (``date unknown`` for a released release without one), the title when it is not the
+  default "Version …".
 - The intro goes under the heading; then ``### Highlights``; then each category with
   notes under its label, in the site's order, breaking notes opening ``### Changed`` as
   ``- **BREAKING** note``; then, after a ``---`` rule, the body. Headings in the intro
@@ -102,7 +103,7 @@ def _heading(release: Release, unreleased: bool) -> str:
     elif release.date is not None:
         heading = f"## [{release.version_text}] - {release.date.isoformat()}"
     else:
-        heading = f"## [{release.version_text}]"
+        heading = f"## [{release.version_text}] - date unknown"
     if release.title and release.title != f"Version {release.version_text}":
         heading += f" - {release.title}"
     return f"{heading} [YANKED]" if release.yanked else heading

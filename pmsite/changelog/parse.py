@@ -89,6 +89,7 @@ _PACKAGE = re.compile(
     r"(?P<rest>(?:[\s:,;(\[–—]|-(?!\w)).*|)$"
 )
 _MARKED = re.compile(r"^\*\*(?P<word>[^*:]{1,30}):\*\*[ \t]+(?P<text>\S.*)$")
+_DATE_UNKNOWN = re.compile(r"\b(?:date unknown|unknown date|undated)\b", re.IGNORECASE)
 _YANKED = re.compile(r"\[[ \t]*yanked[ \t]*\]|\byanked\b", re.IGNORECASE)
 _RELEASED_WORD = re.compile(r"\breleased(?:[ \t]+on)?\b|\bpublished(?:[ \t]+on)?\b", re.IGNORECASE)
 _SEPARATORS = " \t-–—:,;|/"
@@ -516,6 +517,7 @@ class _Parser:
 
     def _version(self, number: int, heading: _Heading) -> None:
         self._end_release()
+        self.mode = "intro"
         release = ParsedRelease(heading.version, number, label=heading.label)
         release.unreleased = heading.unreleased
         release.planned = heading.unreleased
@@ -524,6 +526,8 @@ class _Parser:
         rest = heading.rest
         rest, yanked = _YANKED.subn(" ", rest)
         release.yanked = yanked > 0
+        rest, unknown = _DATE_UNKNOWN.subn(" ", rest)
+        release.date_unknown = unknown > 0
         if PLANNED.search(rest):
             release.planned = True
             rest = PLANNED.sub(" ", rest)
@@ -710,7 +714,7 @@ def _date_unknown(parsed: ParsedChangelog) -> None:
     the newest first); otherwise it is planned. Either way a note says so."""
     newer_released = False
     for release in parsed.releases:
-        if release.date is None and not release.planned:
+        if release.date is None and not release.planned and not release.date_unknown:
             shown = release.version
             if newer_released:
                 release.date_unknown = True
