@@ -196,10 +196,11 @@ def site_yaml_additions(
     that are new categories. Returns (blocks to append, a problem when site.yaml already
     sets that key and must be changed by hand, or '')."""
     blocks, problems = [], []
+    name = Path(parsed.source).name
     text = site_yaml.read_text(encoding="utf-8") if site_yaml and site_yaml.is_file() else ""
     keys = {line.split(":", 1)[0] for line in text.splitlines() if line[:1].isalpha()}
     if parsed.scheme != config.versioning:
-        block = f"versioning: {parsed.scheme}  # the versions of {parsed.source}\n"
+        block = f"versioning: {parsed.scheme}  # the versions of {name}\n"
         if "versioning" in keys:
             problems.append(
                 f"its versions are not all {SCHEME_EXAMPLES[config.versioning]}:"
@@ -225,7 +226,7 @@ def site_yaml_additions(
             default_flow_style=None,
             width=1 << 20,
         )
-        blocks.append(f"# sections of {parsed.source} that are not Keep a Changelog's\n{block}")
+        blocks.append(f"# sections of {name} that are not Keep a Changelog's\n{block}")
     return blocks, "; ".join(problems)
 
 
