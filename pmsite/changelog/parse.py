@@ -744,11 +744,15 @@ def _scheme(parsed: ParsedChangelog, config: SiteConfig) -> str:
 
 def _number_unreleased(parsed: ParsedChangelog) -> None:
     """Give each [Unreleased] section a version, and say which in a note."""
-    released = [
-        version
+    versions = [
+        (release.planned, version)
         for release in parsed.releases
-        if not release.planned and (version := parse_in_scheme(release.version, parsed.scheme))
+        if not release.unreleased and (version := parse_in_scheme(release.version, parsed.scheme))
     ]
+    released = [version for planned, version in versions if not planned]
+    # With no released version, number it after the planned ones: a CalVer or PEP 440
+    # changelog has no 0.1.0.
+    released = released or [version for _, version in versions]
     taken = {release.version for release in parsed.releases}
     newest = max(released, key=lambda version: version.key, default=None)
     for release in parsed.releases:
@@ -756,7 +760,7 @@ def _number_unreleased(parsed: ParsedChangelog) -> None:
             continue
         release.version = next_planned_version(released, taken)
         taken.add(release.version)
-        why = f"the next minor version after {newest.text}" if newest else "no released version"
+        why = f"the next minor version after {newest.text}" if newest else "no other version"
         parsed.notes.append(
             Note(release.line, f"[Unreleased] becomes planned release {release.version} ({why})")
         )
