@@ -316,6 +316,11 @@ class Release(Item):
         return self.status == "planned"
 
     @property
+    def is_stable(self) -> bool:
+        """Whether the version is not a pre-release (``2.0.0``, not ``2.0.0-rc.1``)."""
+        return not (self.version is not None and self.version.is_prerelease)
+
+    @property
     def change_count(self) -> int:
         return sum(len(notes) for notes in self.changes.values())
 
@@ -461,7 +466,21 @@ class Site:
 
     @property
     def latest_release(self) -> Release | None:
-        return next((r for r in self.released_releases if not r.yanked), None)
+        """GitHub's rule: the newest released release that is neither a pre-release
+        (``2.0.0-rc.1``) nor yanked; None when there is no such release."""
+        return next((r for r in self.released_releases if r.is_stable and not r.yanked), None)
+
+    @property
+    def latest_prerelease(self) -> Release | None:
+        """The newest released pre-release that is not yanked, when it is newer than
+        ``latest_release`` (a release candidate of what comes next); otherwise None."""
+        latest = self.latest_release
+        for release in self.released_releases:
+            if release is latest:
+                return None
+            if not release.is_stable and not release.yanked:
+                return release
+        return None
 
     @property
     def latest_reflection(self) -> Reflection | None:
