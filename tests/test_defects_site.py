@@ -3,10 +3,16 @@ pages (16). Real sites in temp folders, built by the real CLI in a subprocess.""
 
 from __future__ import annotations
 
+import json
 import re
+import shutil
 from pathlib import Path
+from xml.etree import ElementTree
 
-from .conftest import MakeSite, goal, run_pmsite
+import feedparser
+import pytest
+
+from .conftest import FIXTURES, MakeSite, goal, run_pmsite
 
 ATOM = "{http://www.w3.org/2005/Atom}"
 
@@ -110,3 +116,117 @@ def test_goal_with_only_planned_releases_has_shipped_none(make_site: MakeSite) -
     html = page(build(site), "goals/g/")
     assert "No shipped release lists this goal yet." in section(html, "releases-heading")
     assert "2.0.0" in section(html, "planned-releases-heading")
+
+
+# -- 12. Feeds: bodies and ids --------------------------------------------------------
+
+# RFC 3987: an IRI has a scheme and no spaces, controls, or "<>\"{}|\\^`" characters;
+# '%' only starts a percent-encoded octet.
+_IRI = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*:(?:[^\x00-\x20\x7f-\x9f<>\"{}|\\^`%]|%[0-9A-Fa-f]{2})+")
+_RFC3339 = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:\.\d+)?(?:Z|[+-]\d\d:\d\d)")
+_URN = re.compile(r"urn:uuid:[0-9a-f]{8}-[0-9a-f]{4}-5[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}")
+
+
+def check_atom(document: bytes) -> ElementTree.Element:
+    """The Atom document's root, after checking RFC 4287's rules that matter here: one
+    id (an absolute IRI), title and updated (RFC 3339) per feed and per entry, an author,
+    content or an alternate link per entry, and no two entries with one id."""
+    parsed = feedparser.parse(document)
+    assert not parsed.bozo, parsed.bozo_exception
+    root = ElementTree.fromstring(document)
+    assert root.tag == f"{ATOM}feed"
+    ids = []
+    for element in [root, *root.findall(f"{ATOM}entry")]:
+        for child in ("id", "title", "updated"):
+            assert len(element.findall(f"{ATOM}{child}")) == 1, (element.tag, child)
+        identifier = element.findtext(f"{ATOM}id", "")
+        assert _IRI.fullmatch(identifier), f"not an absolute IRI: {identifier!r}"
+        assert _RFC3339.fullmatch(element.findtext(f"{ATOM}updated", ""))
+        ids.append(identifier)
+    assert root.find(f"{ATOM}author/{ATOM}name") is not None
+    for entry in root.findall(f"{ATOM}entry"):
+        alternate = entry.find(f"{ATOM}link[@rel='alternate']")
+        assert entry.find(f"{ATOM}content") is not None or alternate is not None
+    assert len(ids) == len(set(ids)), ids
+    return root
+
+
+def check_json_feed(document: bytes) -> dict:
+    """JSON Feed 1.1's rules (feedparser 6.0 does not read JSON Feed): the version URL, a
+    title, and items with unique string ids and content_html or content_text."""
+    feed = json.loads(document)
+    assert feed["version"] == "https://jsonfeed.org/version/1.1"
+    assert isinstance(feed["title"], str) and feed["title"]
+    ids = [item["id"] for item in feed["items"]]
+    assert all(isinstance(i, str) and i for i in ids) and len(ids) == len(set(ids))
+    assert all("content_html" in item or "content_text" in item for item in feed["items"])
+    return feed
+
+
+@pytest.fixture
+def feed_site(tmp_path: Path) -> Path:
+    site = tmp_path / "site"
+    shutil.copytree(FIXTURES / "basic", site)
+    return site
+
+
+def without_base_url(site: Path, title: str) -> None:
+    config = site / "content/site.yaml"
+    lines = config.read_text(encoding="utf-8").splitlines()
+    kept = [line for line in lines if not line.startswith(("base_url:", "title:"))]
+    config.write_text("\n".join([f"title: {title}", *kept]) + "\n", encoding="utf-8")
+
+
+def entry_content(root: ElementTree.Element, link_end: str) -> str:
+    for entry in root.findall(f"{ATOM}entry"):
+        link = entry.find(f"{ATOM}link[@rel='alternate']")
+        if link is not None and link.get("href", "").endswith(link_end):
+            return entry.findtext(f"{ATOM}content", "")
+    raise AssertionError(f"no entry for {link_end}")
+
+
+@pytest.mark.parametrize("base", ["with base_url", "without base_url"])
+def test_feed_entries_carry_the_bodies(feed_site: Path, base: str) -> None:
+    if base == "without base_url":
+        without_base_url(feed_site, "Acme roadmap")
+    output = build(feed_site)
+    releases = check_atom((output / "feed.xml").read_bytes())
+    notes = entry_content(releases, "releases/1.9.0/")
+    assert "The new index is built in the background." in notes  # the body
+    assert "Search filters by tag." in notes  # and still the notes
+    journal = check_atom((output / "reflections/feed.xml").read_bytes())
+    retro = entry_content(journal, "reflections/2026-10-offline-beta/")
+    assert "A longer write-up of the beta." in retro
+    assert "Test with real trains" in retro
+    items = json.loads((output / "feed.json").read_text(encoding="utf-8"))["items"]
+    by_url = {item["url"].rsplit("releases/", 1)[1]: item for item in items}
+    assert "The new index is built in the background." in by_url["1.9.0/"]["content_html"]
+    assert "Search filters by tag." in by_url["1.9.0/"]["content_html"]
+    check_json_feed((output / "feed.json").read_bytes())
+
+
+def test_feed_ids_without_base_url_are_valid_stable_urns(feed_site: Path) -> None:
+    """A title with a space, '#' and non-ASCII: every id is still an absolute IRI (a
+    UUID URN), the same in each build, and feed.json's ids are feed.xml's."""
+    without_base_url(feed_site, "Acme roadmap #2 — Zürich?")
+    output = build(feed_site)
+    ids = []
+    for name in ("feed.xml", "reflections/feed.xml"):
+        root = check_atom((output / name).read_bytes())
+        ids += [root.findtext(f"{ATOM}id", "")]
+        ids += [entry.findtext(f"{ATOM}id", "") for entry in root.findall(f"{ATOM}entry")]
+    assert all(_URN.fullmatch(identifier) for identifier in ids), ids
+    assert len(ids) == len(set(ids)) == 1 + 5 + 1 + 2  # two feeds, five and two entries
+    items = json.loads((output / "feed.json").read_text(encoding="utf-8"))["items"]
+    atom_entries = ElementTree.parse(output / "feed.xml").getroot().findall(f"{ATOM}entry")
+    assert [item["id"] for item in items] == [e.findtext(f"{ATOM}id") for e in atom_entries]
+    first = (output / "feed.xml").read_bytes()
+    shutil.rmtree(output)
+    assert (build(feed_site) / "feed.xml").read_bytes() == first
+
+
+def test_feed_ids_with_base_url_are_the_page_urls(feed_site: Path) -> None:
+    root = check_atom((build(feed_site) / "feed.xml").read_bytes())
+    assert root.findtext(f"{ATOM}id") == "https://example.org/acme/releases/"
+    entry = root.findall(f"{ATOM}entry")[0]
+    assert entry.findtext(f"{ATOM}id") == entry.find(f"{ATOM}link").get("href")
