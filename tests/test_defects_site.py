@@ -3,6 +3,7 @@ pages (16). Real sites in temp folders, built by the real CLI in a subprocess.""
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import re
 import shutil
@@ -12,7 +13,10 @@ from xml.etree import ElementTree
 import feedparser
 import pytest
 
+from pmsite.session import BuildSession
+
 from .conftest import FIXTURES, MakeSite, goal, run_pmsite
+from .sitecheck import broken_links
 
 ATOM = "{http://www.w3.org/2005/Atom}"
 
@@ -230,3 +234,212 @@ def test_feed_ids_with_base_url_are_the_page_urls(feed_site: Path) -> None:
     assert root.findtext(f"{ATOM}id") == "https://example.org/acme/releases/"
     entry = root.findall(f"{ATOM}entry")[0]
     assert entry.findtext(f"{ATOM}id") == entry.find(f"{ATOM}link").get("href")
+
+
+# -- 16. Themes -----------------------------------------------------------------------
+
+
+def theme_goal(title: str, theme: str, status: str = "in-progress", **fields: object) -> str:
+    return goal(title, status, theme=theme, **fields)
+
+
+@pytest.fixture
+def theme_site(make_site: MakeSite) -> Path:
+    return make_site(
+        {
+            "content/goals/offline.md": theme_goal("Offline", "Mobile apps", priority=1),
+            "content/goals/widgets.md": theme_goal("Widgets", "Mobile apps", "planned"),
+            "content/goals/old.md": theme_goal("Old app", "Mobile apps", "done"),
+            "content/goals/sso.md": theme_goal("SSO", "Enterprise"),
+            "content/goals/bare.md": goal("No theme here"),
+            "content/goals/hidden.md": theme_goal("Hidden", "Secret", draft="true"),
+            "content/releases/a.md": release("1.0.0", "2026-01-10", goals="[offline]"),
+            "content/releases/b.md": release("2.0.0", None, goals="[widgets, sso]"),
+            "content/releases/c.md": release("0.9.0", "2025-12-01", goals="[sso]"),
+        }
+    )
+
+
+def test_each_theme_has_a_page_with_its_goals_and_releases(theme_site: Path) -> None:
+    output = build(theme_site)
+    html = page(output, "themes/mobile-apps/")
+    assert "<h1>Mobile apps</h1>" in html
+    rows = [text(row) for row in re.findall(r"<tr>.*?</tr>", html, re.S)[1:]]
+    assert rows == [  # goal, lane, status, target, progress; roadmap order
+        "Offline Now ◐ In progress –",
+        "Widgets Next ○ Planned –",
+        "Old app No lane ✓ Done 100%",
+    ]
+    releases = text(section(html, "theme-releases-heading"))
+    assert releases == (
+        "Releases Upcoming 2.0.0 Release 2.0.0 · Planned"
+        " Released 1.0.0 Release 1.0.0 · 10 January 2026"
+    )
+    assert "0.9.0" not in html  # a release of another theme's goal
+    index = text(page(output, "themes/"))
+    assert "Enterprise (1 goal) Mobile apps (3 goals)" in index
+    assert not (output / "themes/secret").exists()  # only a draft has it
+    assert broken_links(output) == []
+
+
+def test_goal_pages_and_the_roadmap_link_to_theme_pages(theme_site: Path) -> None:
+    output = build(theme_site)
+    assert '<dd><a href="../../themes/mobile-apps/">Mobile apps</a></dd>' in page(
+        output, "goals/offline/"
+    )
+    roadmap = page(output, "roadmap/")
+    by_theme = roadmap[roadmap.index('id="themes-heading"') : roadmap.index('id="shipped-heading"')]
+    assert '<a href="../themes/enterprise/">Enterprise</a></h3>' in by_theme
+    assert '<a href="../themes/mobile-apps/">Mobile apps</a></h3>' in by_theme
+    assert ">No theme</h3>" in by_theme
+    assert "theme" not in page(output, "goals/bare/").split("<dl")[1].split("</dl>")[0].lower()
+
+
+def test_drafts_build_includes_the_draft_theme(theme_site: Path) -> None:
+    output = theme_site / "out"
+    result = run_pmsite("build", "--site", theme_site, "--output", output, "--drafts")
+    assert result.returncode == 0, result.stderr
+    assert "<h1>Secret</h1>" in page(output, "themes/secret/")
+
+
+@pytest.mark.parametrize(
+    ("first", "second"),
+    [("Mobile apps", "mobile apps"), ("Mobile apps", "Mobile-apps"), ("C++", "C#")],
+)
+def test_two_themes_with_one_url_are_an_error_naming_both(
+    make_site: MakeSite, first: str, second: str
+) -> None:
+    site = make_site(
+        {
+            "content/goals/a.md": theme_goal("A", first),
+            "content/goals/b.md": theme_goal("B", second, draft="true"),  # drafts count too
+        }
+    )
+    result = run_pmsite("build", "--site", site)
+    assert result.returncode == 1
+    slug = "c" if first == "C++" else "mobile-apps"
+    assert (
+        f"content/goals/b.md:4: theme: '{second}' and '{first}' (content/goals/a.md:4) would"
+        f" share the page themes/{slug}/; spell the theme the same way in both files"
+    ) in result.stdout + result.stderr
+
+
+def test_a_theme_without_letters_is_an_error(make_site: MakeSite) -> None:
+    site = make_site({"content/goals/a.md": theme_goal("A", "'+++'")})
+    result = run_pmsite("build", "--site", site)
+    assert result.returncode == 1
+    assert "content/goals/a.md:4: theme: '+++' has no letters or digits" in result.stderr
+
+
+def test_a_free_page_cannot_take_the_themes_url(make_site: MakeSite) -> None:
+    site = make_site({"content/pages/themes.md": "---\ntitle: Themes\n---\nHi\n"})
+    result = run_pmsite("build", "--site", site)
+    assert result.returncode == 1
+    assert "page slug 'themes' is taken by pmsite's own /themes/" in result.stderr
+
+
+def files_of(
+    site: Path, session: BuildSession | None = None, changed: frozenset = frozenset()
+) -> dict:
+    outcome = (session or BuildSession(site)).build(changed=changed)
+    return {
+        f.path: f.content if f.copy_from is None else f.copy_from.read_bytes()
+        for f in outcome.files
+    }
+
+
+def content_files(site: Path) -> dict[Path, bytes]:
+    return {p: p.read_bytes() for p in (site / "content").rglob("*") if p.is_file()}
+
+
+def replace(path: Path, old: str, new: str) -> None:
+    content = path.read_text(encoding="utf-8")
+    assert old in content, (path, old)
+    path.write_text(content.replace(old, new), encoding="utf-8")
+
+
+THEME_EDITS = {
+    "goal moves theme": lambda s: replace(
+        s / "content/goals/widgets.md", "theme: Mobile apps", "theme: Enterprise"
+    ),
+    "goal status": lambda s: replace(s / "content/goals/offline.md", "in-progress", "at-risk"),
+    "goal title": lambda s: replace(s / "content/goals/sso.md", "title: SSO", "title: Sign-on"),
+    "release ships": lambda s: replace(
+        s / "content/releases/b.md", "status: planned", "date: 2026-04-01"
+    ),
+    "release drops a goal": lambda s: replace(
+        s / "content/releases/a.md", "goals: [offline]", "goals: []"
+    ),
+    "theme renamed": lambda s: [
+        replace(s / f"content/goals/{name}.md", "theme: Mobile apps", "theme: Phones")
+        for name in ("offline", "old")
+    ],
+    "new theme": lambda s: (s / "content/goals/new.md").write_text(
+        theme_goal("New", "Platform"), encoding="utf-8"
+    ),
+    "goal deleted": lambda s: (s / "content/goals/old.md").unlink(),
+    "goal summary (a text edit)": lambda s: replace(
+        s / "content/goals/widgets.md", "status: planned", "status: planned\nsummary: Small"
+    ),
+}
+
+
+def test_theme_pages_rebuild_exactly_as_a_clean_build(theme_site: Path) -> None:
+    """The dependency tracker records what theme pages read: after each edit, the
+    session's rebuild (reusing pages whose reads did not change) equals a clean build."""
+    session = BuildSession(theme_site)
+    session.build()
+    for name, edit in THEME_EDITS.items():
+        before = content_files(theme_site)
+        edit(theme_site)
+        after = content_files(theme_site)
+        changed = {p for p in before.keys() | after.keys() if before.get(p) != after.get(p)}
+        session.forget(changed)
+        # As the preview server asks: told which files changed (a text edit is patched).
+        assert files_of(theme_site, session, frozenset(changed)) == files_of(theme_site), name
+    assert "themes/phones/index.html" in files_of(theme_site)
+
+
+def test_theme_pages_record_every_read_that_changes_them(theme_site: Path) -> None:
+    """As tests/test_tracking.py does for the feeds, for the theme pages (templates): change
+    every field of every item and theme; when a theme page changes, something it was
+    recorded reading must have changed, or ``pmsite serve`` would keep it stale."""
+    from pmsite.incremental.tracking import SITE_KEY, model_objects, note, recording
+    from pmsite.model.items import Theme
+    from pmsite.render.templates import Renderer, make_environment, page_list
+
+    from .test_tracking import _perturbed, _value
+
+    site, _, _ = BuildSession(theme_site).load()
+    renderer = Renderer(site, theme_site, make_environment(theme_site, track=True))
+    pages = [spec for spec in page_list(site) if spec.url.startswith("themes/")]
+    assert len(pages) == 3  # the index, Enterprise, Mobile apps
+    objects = model_objects(site)
+    checked = 0
+    for spec in pages:
+        with recording() as deps:
+            if spec.subject is not None:
+                note(spec.subject)
+            made = renderer.render_page(spec)
+        assert made is not None, renderer.errors
+        for key, obj in objects.items():
+            mine = [dep for dep in deps if dep[0] in (key, SITE_KEY)]
+            for field in dataclasses.fields(obj):
+                old = getattr(obj, field.name)
+                new = _perturbed(old)
+                if new is None or field.name in ("kind", "slug"):
+                    continue
+                before = {dep: _value(objects, site, dep) for dep in mine}
+                setattr(obj, field.name, new)
+                try:
+                    if renderer.render_page(spec) == made:
+                        continue
+                    checked += 1
+                    noticed = (key, "") in deps or any(
+                        _value(objects, site, dep) != before[dep] for dep in mine
+                    )
+                    assert noticed, f"{spec.url} changes with {key} {field.name!r}, unrecorded"
+                finally:
+                    setattr(obj, field.name, old)
+    assert checked > 20
+    assert any(isinstance(obj, Theme) for obj in objects.values())

@@ -23,9 +23,17 @@ from pmsite.model.items import (
     Site,
     SiteConfig,
     Tag,
+    Theme,
 )
 from pmsite.model.kinds import KINDS, Kind
-from pmsite.model.urls import RESERVED_NAMES, assign_item_url, assign_tag_url, tag_slug
+from pmsite.model.urls import (
+    RESERVED_NAMES,
+    assign_item_url,
+    assign_tag_url,
+    assign_theme_url,
+    tag_slug,
+    theme_slug,
+)
 
 T = TypeVar("T", bound=Item)
 
@@ -50,6 +58,7 @@ def assemble_site(
     reflections = cast("dict[str, Reflection]", found["reflection"])
     metrics = cast("dict[str, Metric]", found["metric"])
     _check_page_slugs(cast("dict[str, Page]", found["page"]).values(), errors)
+    _check_theme_names(goals.values(), errors)
 
     for goal in goals.values():
         goal.lane = lane_of(goal)
@@ -204,6 +213,7 @@ def _link(site: Site, errors: ErrorList) -> None:
             elif isinstance(item, Release) and item not in target.metric.releases:
                 target.metric.releases.append(item)
     site.tags = _collect_tags(site, errors)
+    site.theme_pages = _collect_themes(site)
 
 
 def _collect_tags(site: Site, errors: ErrorList) -> list[Tag]:
@@ -222,3 +232,50 @@ def _collect_tags(site: Site, errors: ErrorList) -> list[Tag]:
     for tag in tags.values():
         assign_tag_url(tag)
     return sorted(tags.values(), key=lambda t: t.slug)
+
+
+def _check_theme_names(goals: Iterable[Goal], errors: ErrorList) -> None:
+    """Each theme gets a page at themes/<slug>/: a theme whose name has no letters or
+    digits, or two spellings with one slug ('Mobile apps', 'mobile-apps'), are errors.
+    Every goal counts, drafts included, so validity does not depend on --drafts."""
+    first: dict[str, Goal] = {}
+    for goal in sorted(goals, key=lambda g: (g.source, g.line)):
+        if not goal.theme:
+            continue
+        slug = theme_slug(goal.theme)
+        line = goal.field_lines.get("theme", goal.line)
+        if not slug:
+            errors.add(
+                goal.source,
+                line,
+                f"theme: {quoted(goal.theme)} has no letters or digits,"
+                " which its page's URL (themes/<name>/) needs",
+            )
+            continue
+        other = first.setdefault(slug, goal)
+        if other.theme != goal.theme:
+            where = f"{other.source}:{other.field_lines.get('theme', other.line)}"
+            errors.add(
+                goal.source,
+                line,
+                f"theme: {quoted(goal.theme)} and {quoted(other.theme)} ({where}) would share"
+                f" the page themes/{slug}/; spell the theme the same way in both files",
+            )
+
+
+def _collect_themes(site: Site) -> list[Theme]:
+    """A Theme per theme name of the build's goals, with its goals (roadmap order) and
+    the releases that list any of them (display order); themes A to Z."""
+    themes: dict[str, Theme] = {}
+    for goal in site.goals:
+        slug = theme_slug(goal.theme) if goal.theme else ""
+        if not slug:
+            continue
+        theme = themes.setdefault(slug, Theme(name=goal.theme, slug=slug))
+        theme.goals.append(goal)
+        goal.theme_page = theme
+    for theme in themes.values():
+        members = {id(goal) for goal in theme.goals}
+        theme.releases = [r for r in site.releases if any(id(g) in members for g in r.goals)]
+        assign_theme_url(theme)
+    return sorted(themes.values(), key=lambda t: (t.name, t.slug))

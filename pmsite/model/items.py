@@ -173,6 +173,24 @@ class Tag:
         return ("tag", self.slug)
 
 
+@dataclass(eq=False)
+class Theme:
+    """A goal theme with its own page (``themes/<slug>/``): every goal of the build with
+    that ``theme``, in roadmap order, and the releases that list any of them, in the
+    releases' display order. Linking makes these; no file declares them."""
+
+    name: str
+    slug: str
+    url: str = ""
+    output_path: str = ""
+    goals: list[Goal] = field(default_factory=list)
+    releases: list[Release] = field(default_factory=list)
+
+    @property
+    def key(self) -> tuple[str, str]:
+        return ("theme", self.slug)
+
+
 @dataclass
 class Point:
     date: dt.date
@@ -254,6 +272,7 @@ class Goal(Item):
     )  # now | next | later, or "" for done and dropped goals
     releases: list[Release] = field(default_factory=list, metadata=LINKED)
     reflections: list[Reflection] = field(default_factory=list, metadata=LINKED)
+    theme_page: Theme | None = field(default=None, metadata=LINKED)  # when it has a theme
 
     @classmethod
     def order(cls, items: Iterable[Self]) -> list[Self]:
@@ -388,6 +407,7 @@ class Site:
     tags: list[Tag]
     include_drafts: bool = False
     audience: str = "public"  # "internal": the build includes internal items
+    theme_pages: list[Theme] = field(default_factory=list)  # every Theme, A to Z
 
     @property
     def kinds(self) -> tuple[Kind, ...]:
