@@ -4,11 +4,16 @@ last good build, so they never see a half-built site and output/ is never touche
 
 Browsers reload through Server-Sent Events (``/__pmsite/events``): a small script is
 injected into served HTML only. A failed build keeps the last good snapshot and adds an
-overlay listing the errors to every page, until the next good build clears it.
+overlay listing the errors to every page, until the next good build clears it; before
+any build has succeeded, every request gets a page listing the errors (status 503).
+
+content/ and templates/ are watched whenever they exist: one created (or deleted and
+created again) while the server runs is watched from then on.
 """
 
 from __future__ import annotations
 
+import contextlib
 import errno
 import html
 import logging
@@ -26,7 +31,7 @@ from urllib.parse import unquote, urlsplit
 
 from watchdog.events import FileSystemEvent, FileSystemEventHandler
 from watchdog.observers import Observer
-from watchdog.observers.api import BaseObserver
+from watchdog.observers.api import BaseObserver, ObservedWatch
 
 from pmsite.errors import ContentErrors, PmsiteError, display_path
 from pmsite.load.walk import is_ignored_path
@@ -37,6 +42,7 @@ from pmsite.store.write import OutputFile
 log = logging.getLogger("pmsite.serve")
 
 EVENTS_PATH = "/__pmsite/events"
+WATCHED_FOLDERS = ("content", "templates")  # under the site folder, each recursively
 DEBOUNCE_SECONDS = 0.025  # quiet time that ends a burst of file events
 MAX_WAIT_SECONDS = 0.5  # a steady stream of events still rebuilds this often
 PORT_ATTEMPTS = 20
@@ -96,6 +102,10 @@ class PreviewServer:
         self._threads: list[threading.Thread] = []
         self._httpd: ThreadingHTTPServer | None = None
         self._observer: BaseObserver | None = None
+        self._handler = _WatchHandler(self)
+        # Each watched folder's watch and the folder it was made for (device, inode).
+        self._watches: dict[str, tuple[tuple[int, int], ObservedWatch]] = {}
+        self._watch_lock = threading.Lock()
         self._session: BuildSession | None = None
 
     # -- lifecycle -------------------------------------------------------------------
@@ -114,14 +124,13 @@ class PreviewServer:
         self._httpd = self._bind()
         options = BuildOptions.of(self.url, self.drafts, self.audience)
         self._session = BuildSession(self.site_dir, options)
-        self._rebuild(set())  # the initial build
         self._observer = Observer()
-        handler = _WatchHandler(self)
-        for folder in (self.site_dir / "content", self.site_dir / "templates"):
-            if folder.is_dir():
-                self._observer.schedule(handler, str(folder), recursive=True)
-        self._observer.schedule(handler, str(self.site_dir), recursive=False)
+        # The site folder itself (not recursively): content/ or templates/ appearing,
+        # disappearing or being replaced is seen there, and their watches follow.
+        self._observer.schedule(self._handler, str(self.site_dir), recursive=False)
+        self._watch_folders()
         self._observer.start()
+        self._rebuild(set())  # the initial build, once every change from now on is seen
         for target in (self._serve_http, self._rebuild_loop):
             thread = threading.Thread(target=target, name=f"pmsite-{target.__name__}", daemon=True)
             thread.start()
@@ -164,11 +173,46 @@ class PreviewServer:
 
     # -- watching and rebuilding ------------------------------------------------------
 
+    def _watch_folders(self, renew: Iterable[str] = ()) -> None:
+        """Watch each of WATCHED_FOLDERS that exists now, and only those: a folder that
+        was created, or deleted and created again, gets a new watch (a deleted folder's
+        watch ends with it). Folders named in ``renew`` get a new watch whatever their
+        identity: a folder deleted and created again can reuse the inode number."""
+        observer = self._observer
+        renew = set(renew)
+        if observer is None:
+            return
+        with self._watch_lock:
+            for name in WATCHED_FOLDERS:
+                folder = self.site_dir / name
+                try:
+                    info = folder.stat()
+                    identity = (info.st_dev, info.st_ino) if folder.is_dir() else None
+                except OSError:
+                    identity = None
+                current = self._watches.get(name)
+                if current is not None and current[0] == identity and name not in renew:
+                    continue
+                if current is not None:
+                    del self._watches[name]
+                    with contextlib.suppress(KeyError, OSError, RuntimeError):
+                        observer.unschedule(current[1])
+                if identity is not None:
+                    try:
+                        watch = observer.schedule(self._handler, str(folder), recursive=True)
+                    except OSError as error:  # gone again already: the next event retries
+                        log.debug("cannot watch %s: %s", folder, error)
+                        continue
+                    self._watches[name] = (identity, watch)
+
     def notice(self, paths: Iterable[str]) -> None:
         """Called by the watcher with the paths of one file event."""
         relevant = {Path(p) for p in paths if self._is_watched(Path(p))}
         if not relevant:
             return
+        folders = [path.name for path in relevant if path.parent == self.site_dir]
+        if folders:
+            self._watch_folders(renew=folders)  # content/ or templates/ came, went or moved
         with self._changed:
             self._pending.update(relevant)
             self._events += 1
@@ -180,7 +224,7 @@ class PreviewServer:
         except ValueError:
             return False
         parts = relative.parts
-        if not parts or parts[0] not in ("content", "templates"):
+        if not parts or parts[0] not in WATCHED_FOLDERS:
             return False
         return not is_ignored_path("/".join(parts))
 
