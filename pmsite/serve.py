@@ -258,8 +258,11 @@ class PreviewServer:
         what = _summarise(shown) if shown else "initial build"
         try:
             outcome = self._session.build(changed=changed)
-        except ContentErrors as error:
-            lines = tuple(str(e) for e in error.errors)
+        except (ContentErrors, PmsiteError) as error:
+            if isinstance(error, ContentErrors):
+                lines = tuple(str(e) for e in error.errors)
+            else:  # e.g. content/ itself is gone
+                lines = (str(error),)
             self._publish_errors(lines)
             count = f"{len(lines)} error{'s' if len(lines) != 1 else ''}"
             log.error("%s: build failed, %s:\n%s", what, count, "\n".join(lines))

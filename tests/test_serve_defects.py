@@ -7,11 +7,12 @@ from __future__ import annotations
 import html
 import re
 import shutil
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
 
+from pmsite.errors import ContentErrors
 from pmsite.options import BuildOptions
 from pmsite.serve import PreviewServer
 from pmsite.session import BuildSession
@@ -73,6 +74,104 @@ def overlay_errors(body: bytes) -> list[str]:
 
 def served_equals_clean_build(server: PreviewServer, site: Path) -> bool:
     return OVERLAY not in get(server, "/")[2] and served(server) == clean_build(site, server)
+
+
+# -- 17. Deletions --------------------------------------------------------------------
+
+DELETIONS: dict[str, Callable[[Path], None]] = {
+    "site.yaml": lambda s: (s / "content/site.yaml").unlink(),
+    "a metric's CSV file": lambda s: (s / "content/metrics/crash-rate.csv").unlink(),
+    "the whole content/ folder": lambda s: shutil.rmtree(s / "content"),
+    "content/ moved away": lambda s: (s / "content").rename(s / "content-moved"),
+    "a metrics folder": lambda s: shutil.rmtree(s / "content/metrics"),
+}
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("name", list(DELETIONS))
+def test_a_deletion_that_breaks_the_site_shows_the_errors(
+    server: PreviewServer,
+    site: Path,
+    name: str,
+) -> None:
+    """Every page gets the overlay with exactly the errors a clean build reports, and
+    restoring the files gives back exactly a clean build (with its folder watched)."""
+    backup = site.parent / "backup"
+    shutil.copytree(site / "content", backup)
+    DELETIONS[name](site)
+    eventually(lambda: OVERLAY in get(server, "/")[2])
+    status, _, body = get(server, "/goals/offline-mode/")
+    assert status == 200
+    expected = clean_build_errors(site)
+    if name in ("the whole content/ folder", "content/ moved away"):
+        assert expected == [f"no content/ folder in {site}: is --site pointing at your site?"]
+    assert overlay_errors(body) == expected, name
+    assert b"showing the last good build" in body
+    if (site / "content-moved").exists():
+        (site / "content-moved").rename(site / "content")
+    else:
+        shutil.rmtree(site / "content", ignore_errors=True)
+        shutil.copytree(backup, site / "content")
+    eventually(lambda: served_equals_clean_build(server, site))
+    replace(site / "content/goals/plugins.md", "Plugin API", "Plugins")  # still watched?
+    eventually(lambda: b"<h1>Plugins</h1>" in get(server, "/goals/plugins/")[2])
+    assert served(server) == clean_build(site, server)
+
+
+RESTORING_DELETIONS: dict[str, Callable[[Path], None]] = {
+    "a template override": lambda s: (s / "templates/goal.html").unlink(),
+    "the templates/ folder": lambda s: shutil.rmtree(s / "templates"),
+    "a static file": lambda s: (s / "content/static/img/logo.svg").unlink(),
+    "a page": lambda s: (s / "content/pages/about.md").unlink(),
+}
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("name", list(RESTORING_DELETIONS))
+def test_a_deletion_that_still_builds_serves_a_clean_build(site: Path, name: str) -> None:
+    (site / "templates").mkdir()
+    (site / "templates/goal.html").write_text(
+        '{% extends "!default/goal.html" %}{% block head %}<meta name="x">{% endblock %}\n'
+    )
+    preview = PreviewServer(site, port=0)
+    preview.start()
+    try:
+        before = served(preview)
+        assert before == clean_build(site, preview)
+        RESTORING_DELETIONS[name](site)
+        eventually(lambda: served(preview) != before)
+        eventually(lambda: served_equals_clean_build(preview, site))
+    finally:
+        preview.stop()
+
+
+def test_an_editors_vanished_temporary_file_still_patches(site: Path) -> None:
+    """The fix must not cost the fast path: a temporary file that came and went beside a
+    real edit (an editor's atomic save) is moot, so the text edit is still patched."""
+    session = BuildSession(site)
+    session.build()
+    goal = site / "content/goals/plugins.md"
+    temporary = site / "content/goals/plugins.md___jb_tmp___"
+    temporary.write_text(goal.read_text().replace("the editor", "the editor now"))
+    temporary.rename(goal)
+    session.forget([goal, temporary])
+    outcome = session.build(changed={goal, temporary})
+    assert "link" not in outcome.stages  # patched: nothing was linked again
+    assert b"the editor now" in next(
+        f.content or b"" for f in outcome.files if f.path == "goals/plugins/index.html"
+    )
+
+
+@pytest.mark.parametrize("name", ["content/site.yaml", "content/metrics/crash-rate.csv"])
+def test_a_deleted_input_is_never_patched_over(site: Path, name: str) -> None:
+    """A session told that an input it read is gone builds from the files (and fails as
+    a clean build does) instead of patching the last build with nothing."""
+    session = BuildSession(site)
+    session.build()
+    (site / name).unlink()
+    with pytest.raises(ContentErrors) as caught:
+        session.build(changed={site / name})
+    assert [str(e) for e in caught.value.errors] == clean_build_errors(site)
 
 
 # -- 18. Folders created after start --------------------------------------------------
