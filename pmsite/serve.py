@@ -74,6 +74,7 @@ class Snapshot:
     files: dict[str, OutputFile] = field(default_factory=dict)
     errors: tuple[str, ...] = ()
     css_only: bool = False
+    good: bool = False  # a build has succeeded: ``files`` is the last good build
 
 
 class PreviewServer:
@@ -287,11 +288,11 @@ class PreviewServer:
         old = self.snapshot
         changed = {p for p in files.keys() | old.files.keys() if files.get(p) != old.files.get(p)}
         css_only = bool(changed) and all(p.endswith(".css") for p in changed) and not old.errors
-        self._swap(Snapshot(old.build_id + 1, files, (), css_only))
+        self._swap(Snapshot(old.build_id + 1, files, (), css_only, good=True))
 
     def _publish_errors(self, errors: tuple[str, ...]) -> None:
         old = self.snapshot
-        self._swap(Snapshot(old.build_id + 1, old.files, errors))
+        self._swap(Snapshot(old.build_id + 1, old.files, errors, good=old.good))
 
     def _swap(self, snapshot: Snapshot) -> None:
         with self._published:
@@ -358,20 +359,45 @@ OVERLAY_STYLE = (
 )
 
 
-def overlay_html(errors: tuple[str, ...]) -> str:
+def overlay_html(errors: tuple[str, ...], good: bool = True) -> str:
+    """The error overlay over a served page: the errors of the latest build, and what is
+    shown under it (the last good build, or nothing when no build has succeeded yet)."""
     items = "".join(f"<li>{html.escape(line)}</li>" for line in errors)
+    shown = "showing the last good build" if good else "there is no good build yet"
     return (
         f'<aside id="pmsite-error-overlay" role="alert" style="{OVERLAY_STYLE}">'
-        "<strong>pmsite: the last build failed; showing the last good build.</strong>"
+        f"<strong>pmsite: the last build failed; {shown}.</strong>"
         f'<ul style="margin:.5rem 0 0;padding-left:1.25rem">{items}</ul></aside>\n'
     )
+
+
+NO_BUILD_PAGE = """<!DOCTYPE html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>Build failed · pmsite</title>
+<style>
+body { margin: 0; font: 16px/1.5 system-ui, sans-serif; background: #fff; color: #1b2129; }
+main { max-width: 60rem; margin: 0 auto; padding: 1.5rem 1rem 45vh; }
+</style>
+</head>
+<body>
+<main>
+<h1>The site could not be built</h1>
+<p>There is no good build yet: fix the errors below and save. This page reloads by itself
+when the site builds.</p>
+</main>
+</body>
+</html>
+"""
 
 
 def inject(page: bytes, snapshot: Snapshot) -> bytes:
     """The reload script (and the error overlay) before </body>, in served HTML only."""
     extra = RELOAD_SCRIPT % snapshot.build_id
     if snapshot.errors:
-        extra = overlay_html(snapshot.errors) + extra
+        extra = overlay_html(snapshot.errors, snapshot.good) + extra
     marker = page.lower().rfind(b"</body>")
     if marker == -1:
         return page + extra.encode("utf-8")
@@ -463,9 +489,13 @@ class _PreviewHandler(BaseHTTPRequestHandler):
         self._send(status, body, content_type, head)
 
     def _send_missing(self, snapshot: Snapshot, head: bool) -> None:
-        """No build has succeeded yet: a page that shows the errors and reloads."""
-        page = b"<!DOCTYPE html><html><head><title>pmsite</title></head><body></body></html>"
-        status = HTTPStatus.INTERNAL_SERVER_ERROR if snapshot.errors else HTTPStatus.NOT_FOUND
+        """No build has succeeded yet: a page that says so, lists the errors and reloads
+        when a build succeeds (503: the site is not there yet, not broken for good)."""
+        if snapshot.good:  # a good build without a 404 page (a site's own templates)
+            self._send(HTTPStatus.NOT_FOUND, b"not found\n", "text/plain; charset=utf-8", head)
+            return
+        page = NO_BUILD_PAGE.encode("utf-8")
+        status = HTTPStatus.SERVICE_UNAVAILABLE
         self._send(status, inject(page, snapshot), "text/html; charset=utf-8", head)
 
     def _redirect(self, location: str, head: bool) -> None:

@@ -9,6 +9,7 @@ import re
 import shutil
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -213,3 +214,53 @@ def test_templates_folder_replaced_while_serving_is_watched(
         '{% extends "!default/home.html" %}{% block content %}AGAIN{% endblock %}\n'
     )
     eventually(lambda: b"AGAIN" in get(server, "/")[2])
+
+
+# -- 19. Starting on broken content ---------------------------------------------------
+
+
+def test_starting_on_broken_content_shows_the_errors_and_no_good_build(
+    site: Path,
+) -> None:
+    (site / "content/goals/sso.yaml").write_text("title: SSO\nstatus: wobbly\n")
+    preview = PreviewServer(site, port=0)
+    preview.start()
+    try:
+        for path in ("/", "/goals/sso/", "/feed.xml", "/assets/style.css"):
+            status, headers, body = get(preview, path)
+            assert status == 503, path
+            assert headers["Content-Type"] == "text/html; charset=utf-8"
+            assert b"<h1>The site could not be built</h1>" in body
+            assert b"there is no good build yet" in body
+            assert b"showing the last good build" not in body
+            assert overlay_errors(body) == clean_build_errors(site)
+        (site / "content/goals/sso.yaml").write_text("title: SSO\nstatus: at-risk\n")
+        eventually(lambda: get(preview, "/")[0] == 200)
+        assert served_equals_clean_build(preview, site)
+    finally:
+        preview.stop()
+
+
+@pytest.mark.slow
+def test_the_no_build_page_reloads_itself_into_the_site(site: Path, page: Any) -> None:
+    """In Chromium: the page shows the errors, then becomes the site on the first good
+    build without the test touching the browser."""
+    goal = site / "content/goals/sso.yaml"
+    good = goal.read_text()
+    goal.write_text(good.replace("status: at-risk", "status: wobbly"))
+    preview = PreviewServer(site, port=0)
+    preview.start()
+    try:
+        page.goto(preview.url + "goals/sso/")
+        assert page.locator("h1").inner_text() == "The site could not be built"
+        overlay = page.locator("#pmsite-error-overlay")
+        assert overlay.is_visible()
+        assert "there is no good build yet" in overlay.inner_text()
+        assert "content/goals/sso.yaml:2: status: unknown value 'wobbly'" in overlay.inner_text()
+        page.evaluate("window.loadedOnce = true")
+        goal.write_text(good)
+        page.locator("h1", has_text="Single sign-on").wait_for(timeout=15_000)
+        assert page.evaluate("window.loadedOnce === undefined")  # it reloaded by itself
+        assert page.locator("#pmsite-error-overlay").count() == 0
+    finally:
+        preview.stop()
