@@ -276,11 +276,13 @@ class PreviewServer:
         files = {file.path: file for file in outcome.files}
         elapsed = (time.perf_counter() - start) * 1000
         self._publish(files)
+        # Pages are counted as ``pmsite build`` counts them: the HTML files of the site.
+        rendered = sum(1 for path in outcome.rendered_paths if path.endswith(".html"))
         log.info(
-            "%s: %d pages re-rendered, %d reused, %.0f ms",
+            "%s: %d pages, %d re-rendered, %.0f ms",
             what,
-            outcome.rendered,
-            outcome.reused,
+            outcome.pages,
+            rendered,
             elapsed,
         )
 

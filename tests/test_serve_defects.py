@@ -5,8 +5,12 @@ files changed on disk, the real CLI in a subprocess, and Chromium for the reload
 from __future__ import annotations
 
 import html
+import queue
 import re
 import shutil
+import signal
+import subprocess
+import threading
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -20,7 +24,7 @@ from pmsite.session import BuildSession
 from pmsite.store.write import OutputFile
 
 from .conftest import FIXTURES, run_pmsite
-from .test_serve import eventually, get, replace
+from .test_serve import eventually, get, replace, start_cli
 
 OVERLAY = b'id="pmsite-error-overlay"'
 
@@ -264,3 +268,43 @@ def test_the_no_build_page_reloads_itself_into_the_site(site: Path, page: Any) -
         assert page.locator("#pmsite-error-overlay").count() == 0
     finally:
         preview.stop()
+
+
+# -- 20. Page counts ------------------------------------------------------------------
+
+
+def output_lines(process: subprocess.Popen[str]) -> queue.Queue[str]:
+    """The lines ``process`` prints from now on, read by a thread, so that a test waits
+    for one with a bound (``get(timeout=...)``) instead of blocking for ever."""
+    lines: queue.Queue[str] = queue.Queue()
+    stream = process.stdout
+    assert stream is not None
+
+    def read() -> None:
+        for line in stream:
+            lines.put(line)
+
+    threading.Thread(target=read, daemon=True).start()
+    return lines
+
+
+@pytest.mark.slow
+def test_build_and_serve_report_the_same_page_count(site: Path) -> None:
+    result = run_pmsite("build", "--site", site)
+    assert result.returncode == 0, result.stderr
+    built = int(re.search(r"Built (\d+) pages", result.stdout)[1])  # type: ignore[index]
+    assert built == len(list((site / "output").rglob("*.html")))
+    process, lines = start_cli(site, "--port", "0")
+    try:
+        found = re.search(r"initial build: (\d+) pages, (\d+) re-rendered", lines)
+        assert found is not None, lines
+        assert (int(found[1]), int(found[2])) == (built, built)
+        lines_after = output_lines(process)
+        replace(site / "content/goals/plugins.md", "Plugin API", "Plugins")
+        line = lines_after.get(timeout=15)  # the rebuild's line
+        found = re.search(r"content/goals/plugins\.md: (\d+) pages, (\d+) re-rendered", line)
+        assert found is not None, line
+        assert int(found[1]) == built and 0 < int(found[2]) < built
+    finally:
+        process.send_signal(signal.SIGINT)
+        process.wait(timeout=10)
