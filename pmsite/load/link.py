@@ -1,5 +1,5 @@
 """From a flat list of items to the linked Site: uniqueness, references, drafts,
-lanes, display order, backlinks, tags and URLs.
+lanes, display order, backlinks, tags, themes and URLs.
 
 References are checked against every item, drafts included, so a site's validity does
 not depend on --drafts; links to items left out of this build are simply not shown.
