@@ -274,8 +274,11 @@ def _collect_themes(site: Site) -> list[Theme]:
         theme = themes.setdefault(slug, Theme(name=goal.theme, slug=slug))
         theme.goals.append(goal)
         goal.theme_page = theme
+    for release in site.releases:  # in display order: each theme's releases are too
+        for goal in release.goals:
+            page = goal.theme_page
+            if page is not None and (not page.releases or page.releases[-1] is not release):
+                page.releases.append(release)
     for theme in themes.values():
-        members = {id(goal) for goal in theme.goals}
-        theme.releases = [r for r in site.releases if any(id(g) in members for g in r.goals)]
         assign_theme_url(theme)
     return sorted(themes.values(), key=lambda t: (t.name, t.slug))
