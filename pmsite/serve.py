@@ -22,6 +22,7 @@ import sys
 import threading
 import time
 import traceback
+import warnings
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from http import HTTPStatus
@@ -122,6 +123,11 @@ class PreviewServer:
 
     def start(self) -> None:
         """Bind, build once, then serve and watch in background threads."""
+        # A watched folder filled quickly (content/ restored, a checkout) makes watchdog's
+        # inotify backend add a subfolder's watch twice and say so; nothing is lost.
+        warnings.filterwarnings(
+            "ignore", "Callback with id .* already exists for watch", RuntimeWarning, "watchdog"
+        )
         self._httpd = self._bind()
         options = BuildOptions.of(self.url, self.drafts, self.audience)
         self._session = BuildSession(self.site_dir, options)
