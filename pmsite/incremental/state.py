@@ -56,6 +56,7 @@ class LastBuild:
     pages: list[PageSpec]
     extra_files: list[OutputFile]  # sitemap.xml and the assets
     documents: dict[Path, str]  # the kind of each content document
+    inputs: frozenset[Path]  # what else it read: site.yaml, CSV, static, templates
     warnings: list[ContentError]
     git: GitDates  # what git said when the model was read or patched
 

@@ -1,5 +1,5 @@
 """From a flat list of items to the linked Site: uniqueness, references, drafts,
-lanes, display order, backlinks, tags and URLs.
+lanes, display order, backlinks, tags, themes and URLs.
 
 References are checked against every item, drafts included, so a site's validity does
 not depend on --drafts; links to items left out of this build are simply not shown.
@@ -26,6 +26,7 @@ from pmsite.model.items import (
     Site,
     SiteConfig,
     Tag,
+    Theme,
 )
 from pmsite.model.kinds import KINDS, Kind
 from pmsite.model.semver import parse_version
@@ -33,8 +34,10 @@ from pmsite.model.urls import (
     RESERVED_NAMES,
     assign_item_url,
     assign_tag_url,
+    assign_theme_url,
     tag_slug,
     tag_spelling,
+    theme_slug,
 )
 from pmsite.model.versions import SCHEME_EXAMPLES, parse_in_scheme
 
@@ -67,6 +70,7 @@ def assemble_site(
     metrics = cast("dict[str, Metric]", found["metric"])
     _check_page_slugs(cast("dict[str, Page]", found["page"]).values(), errors)
     _check_tags(items, errors)
+    _check_theme_names(goals.values(), errors)
 
     def shown(item: Item) -> bool:
         """Whether the item is in this build (drafts and audiences)."""
@@ -282,6 +286,7 @@ def _link(site: Site) -> None:
             elif isinstance(item, Release) and item not in target.metric.releases:
                 target.metric.releases.append(item)
     site.tags = _collect_tags(site)
+    site.theme_pages = _collect_themes(site)
 
 
 def _check_tags(items: Iterable[Item], errors: ErrorList) -> None:
@@ -321,3 +326,53 @@ def _collect_tags(site: Site) -> list[Tag]:
     for tag in tags.values():
         assign_tag_url(tag)
     return sorted(tags.values(), key=lambda t: t.slug)
+
+
+def _check_theme_names(goals: Iterable[Goal], errors: ErrorList) -> None:
+    """Each theme gets a page at themes/<slug>/: a theme whose name has no letters or
+    digits, or two spellings with one slug ('Mobile apps', 'mobile-apps'), are errors.
+    Every goal counts, drafts included, so validity does not depend on --drafts."""
+    first: dict[str, Goal] = {}
+    for goal in sorted(goals, key=lambda g: (g.source, g.line)):
+        if not goal.theme:
+            continue
+        slug = theme_slug(goal.theme)
+        line = goal.field_lines.get("theme", goal.line)
+        if not slug:
+            errors.add(
+                goal.source,
+                line,
+                f"theme: {quoted(goal.theme)} has no letters or digits,"
+                " which its page's URL (themes/<name>/) needs",
+            )
+            continue
+        other = first.setdefault(slug, goal)
+        if other.theme != goal.theme:
+            where = f"{other.source}:{other.field_lines.get('theme', other.line)}"
+            errors.add(
+                goal.source,
+                line,
+                f"theme: {quoted(goal.theme)} and {quoted(other.theme)} ({where}) would share"
+                f" the page themes/{slug}/; spell the theme the same way in both files",
+            )
+
+
+def _collect_themes(site: Site) -> list[Theme]:
+    """A Theme per theme name of the build's goals, with its goals (roadmap order) and
+    the releases that list any of them (display order); themes A to Z."""
+    themes: dict[str, Theme] = {}
+    for goal in site.goals:
+        slug = theme_slug(goal.theme) if goal.theme else ""
+        if not slug:
+            continue
+        theme = themes.setdefault(slug, Theme(name=goal.theme, slug=slug))
+        theme.goals.append(goal)
+        goal.theme_page = theme
+    for release in site.releases:  # in display order: each theme's releases are too
+        for goal in release.goals:
+            page = goal.theme_page
+            if page is not None and (not page.releases or page.releases[-1] is not release):
+                page.releases.append(release)
+    for theme in themes.values():
+        assign_theme_url(theme)
+    return sorted(themes.values(), key=lambda t: (t.name, t.slug))

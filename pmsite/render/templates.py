@@ -19,7 +19,7 @@ import jinja2
 from pmsite import __version__
 from pmsite.errors import ContentError, ContentErrors, display_path
 from pmsite.incremental.tracking import TrackingEnvironment
-from pmsite.model.items import CHANGE_CATEGORIES, Item, Site, Tag
+from pmsite.model.items import CHANGE_CATEGORIES, Item, Site, Tag, Theme
 from pmsite.model.kinds import KINDS
 from pmsite.model.urls import (
     absolute_url,
@@ -140,7 +140,7 @@ class PageSpec:
     template: str
     context: dict[str, Any]
     source: str  # the content file shown in messages about this page
-    subject: Item | Tag | None = None  # the item or tag the page is about
+    subject: Item | Tag | Theme | None = None  # the item, tag or theme the page is about
     path: str = field(init=False)  # the output file, from the URL
 
     def __post_init__(self) -> None:
@@ -156,12 +156,16 @@ def page_list(site: Site) -> Iterator[PageSpec]:
         if kind.has_list_page:
             yield PageSpec(kind.url_prefix, kind.list_template, {"title": kind.title}, source)
     yield PageSpec("tags/", "tags.html", {"title": "Tags"}, source)
+    yield PageSpec("themes/", "themes.html", {"title": "Themes"}, source)
     for item in site.items():
         context = {"title": item.title, item.kind: item, "item": item}
         yield PageSpec(item.url, f"{item.kind}.html", context, item.source, item)
     for tag in site.tags:
         context = {"title": f"Tagged “{tag.name}”", "tag": tag}
         yield PageSpec(tag.url, "tag.html", context, "tags", tag)
+    for theme in site.theme_pages:
+        context = {"title": f"Theme: {theme.name}", "theme": theme}
+        yield PageSpec(theme.url, "theme.html", context, "themes", theme)
     yield PageSpec("404.html", "404.html", {"title": "Page not found"}, source)
 
 
