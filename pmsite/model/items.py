@@ -286,6 +286,9 @@ class Goal(Item):
     lane: str = field(
         default="", metadata=LINKED
     )  # now | next | later, or "" for done and dropped goals
+    # Still open (not done, not dropped) on the build's day although its target ended:
+    # the pages mark it "Overdue" with the target's last day (``target.end``).
+    overdue: bool = field(default=False, metadata=LINKED)
     releases: list[Release] = field(default_factory=list, metadata=LINKED)
     reflections: list[Reflection] = field(default_factory=list, metadata=LINKED)
 
@@ -324,6 +327,8 @@ class Release(Item):
     reflections: list[Reflection] = field(default_factory=list, metadata=LINKED)
     previous: Release | None = field(default=None, metadata=LINKED)
     next: Release | None = field(default=None, metadata=LINKED)
+    # Planned, and its target ended before the build's day: marked "Overdue".
+    overdue: bool = field(default=False, metadata=LINKED)
 
     @classmethod
     def order(cls, items: Iterable[Self]) -> list[Self]:
