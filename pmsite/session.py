@@ -225,14 +225,6 @@ class BuildSession:
         files = [record.file for record in records.values()] + extra
         check_unique_paths(files)
         warnings = list(errors.warnings)
-        if not site.config.base_url:
-            warnings.append(
-                ContentError(
-                    site.config.source,
-                    None,
-                    "no base_url: sitemap.xml is not written and feeds use relative links",
-                )
-            )
         rendered = rendered_again(records, last)
         if self.track:
             self._last = LastBuild(
