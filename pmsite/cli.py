@@ -183,6 +183,11 @@ def _changelog_parsers(commands: argparse._SubParsersAction) -> None:
     exporter.add_argument(
         "--force", action="store_true", help="replace the output file if it exists"
     )
+    exporter.add_argument(
+        "--release",
+        metavar="VERSION",
+        help="only this release's section (e.g. the notes of a GitHub release)",
+    )
     exporter.set_defaults(handler=_cmd_export)
 
 
@@ -320,7 +325,7 @@ def _cmd_export(args: argparse.Namespace) -> int:
     from pmsite.changelog.release_files import export_changelog
 
     _require_content(args.site)
-    text = export_changelog(load_site(args.site)[0])
+    text = export_changelog(load_site(args.site)[0], args.release)
     if args.output is None:
         sys.stdout.write(text)
         return 0
