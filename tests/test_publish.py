@@ -706,6 +706,23 @@ def test_an_overdue_goal_is_a_notice_and_shown_on_the_site(make_site: MakeSite) 
     assert "Overdue" not in (out / "releases/1.0.0/index.html").read_text()
 
 
+@pytest.mark.slow
+@pytest.mark.parametrize("scheme", ["light", "dark"])
+def test_overdue_markers_pass_axe(chromium: Any, make_site: MakeSite, scheme: str) -> None:
+    """The markers are readable (contrast) and well formed in both colour schemes."""
+    from .test_site_browser import check_page
+
+    site = make_site(OVERDUE_SITE, site_yaml=REAL_URL)
+    with pages_server(site / "output") as base:
+        build = run_pmsite(
+            "build", "--site", site, "--base-url", base, env=epoch(dt.date(2026, 5, 2))
+        )
+        assert build.returncode == 0, build.stderr
+        for path in ["", "roadmap/", "goals/", "goals/late/", "releases/", "releases/2.0.0/"]:
+            assert "Overdue" in (site / "output" / path / "index.html").read_text()
+            check_page(chromium, base + path, color_scheme=scheme)
+
+
 def test_a_broken_link_still_fails_strict_next_to_notices(make_site: MakeSite) -> None:
     files = {**OVERDUE_SITE, "content/goals/b.md": goal("B", owner="Ann") + "[x](../nowhere/)\n"}
     site = make_site(files, site_yaml=REAL_URL)
