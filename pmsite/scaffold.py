@@ -44,6 +44,8 @@ on:
   pull_request:
   push:
     branches: [main]
+  schedule:
+    - cron: "23 4 * * *"  # daily, so the site shows what became overdue overnight
   workflow_dispatch:
 
 permissions:

@@ -334,6 +334,7 @@ def test_init_workflow_point_by_point(tmp_path: Path) -> None:
     text = (tmp_path / "new/.github/workflows/pmsite.yml").read_text()
     triggers = workflow[True]  # YAML 1.1 reads the key 'on' as true
     assert "pull_request" in triggers and triggers["push"]["branches"] == ["main"]
+    assert triggers["schedule"] == [{"cron": "23 4 * * *"}]  # a daily build shows "Overdue"
     check, publish = workflow["jobs"]["check"], workflow["jobs"]["publish"]
     assert check["if"] == "github.event_name == 'pull_request'"
     assert publish["if"] == "github.event_name != 'pull_request'"
