@@ -44,17 +44,12 @@ class Finding:
     message: str
 
 
-def check_today() -> dt.date:
-    """Today, or the day of SOURCE_DATE_EPOCH when it is set (reproducible CI runs)."""
-    return build_today()
-
-
 def run_check(
     site_dir: Path, strict: bool = False, today: dt.date | None = None, audience: str = "public"
 ) -> list[Finding]:
     """All findings for the site, errors first, then warnings, then notices; ``strict``
     makes warnings errors (notices stay notices)."""
-    today = today or check_today()
+    today = today or build_today()  # SOURCE_DATE_EPOCH's day, when it is set
     try:
         options = BuildOptions.of(audience=audience, today=today)
         outcome = BuildSession(site_dir, options, track=False).build()
