@@ -662,6 +662,7 @@ def test_404_page_inlines_the_sites_own_stylesheet(make_site: MakeSite) -> None:
 
 # -- dates: shown, not fatal --------------------------------------------------------------
 
+WCAG = {"runOnly": {"type": "tag", "values": ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]}}
 OVERDUE_SITE = {
     "content/goals/late.md": goal("Late goal", "in-progress", target="2026-Q1", owner="Ann"),
     "content/goals/later.md": goal("Later goal", "planned", target="2026-Q2", owner="Ann"),
@@ -711,7 +712,7 @@ def test_an_overdue_goal_is_a_notice_and_shown_on_the_site(make_site: MakeSite) 
 @pytest.mark.parametrize("scheme", ["light", "dark"])
 def test_overdue_markers_pass_axe(chromium: Any, make_site: MakeSite, scheme: str) -> None:
     """The markers are readable (contrast) and well formed in both colour schemes."""
-    from .test_site_browser import check_page
+    from axe_playwright_python.sync_playwright import Axe
 
     site = make_site(OVERDUE_SITE, site_yaml=REAL_URL)
     with pages_server(site / "output") as base:
@@ -719,9 +720,19 @@ def test_overdue_markers_pass_axe(chromium: Any, make_site: MakeSite, scheme: st
             "build", "--site", site, "--base-url", base, env=epoch(dt.date(2026, 5, 2))
         )
         assert build.returncode == 0, build.stderr
+        context = chromium.new_context(color_scheme=scheme)
+        page = context.new_page()
         for path in ["", "roadmap/", "goals/", "goals/late/", "releases/", "releases/2.0.0/"]:
             assert "Overdue" in (site / "output" / path / "index.html").read_text()
-            check_page(chromium, base + path, color_scheme=scheme)
+            page.goto(base + path, wait_until="networkidle")
+            assert page.locator(".badge-overdue").count() >= 1
+            results = Axe().run(page, options=WCAG)
+            violations = [
+                f"{v['id']}: {v['help']} ({v['nodes'][0]['target']})"
+                for v in results.response["violations"]
+            ]
+            assert violations == [], (path, scheme, violations)
+        context.close()
 
 
 def test_a_broken_link_still_fails_strict_next_to_notices(make_site: MakeSite) -> None:
