@@ -24,7 +24,7 @@ import time
 import traceback
 import warnings
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -36,7 +36,7 @@ from watchdog.observers.api import BaseObserver, ObservedWatch
 
 from pmsite.errors import ContentErrors, PmsiteError, display_path
 from pmsite.load.walk import is_ignored_path
-from pmsite.options import BuildOptions
+from pmsite.options import BuildOptions, build_today
 from pmsite.session import BuildSession
 from pmsite.store.write import OutputFile
 
@@ -263,6 +263,9 @@ class PreviewServer:
         start = time.perf_counter()
         shown = sorted(display_path(path, self.site_dir) for path in changed)
         what = _summarise(shown) if shown else "initial build"
+        # The day counts (what is overdue): a server left running overnight shows what
+        # a build on the new day would.
+        self._session.options = replace(self._session.options, today=build_today())
         try:
             outcome = self._session.build(changed=changed)
         except (ContentErrors, PmsiteError) as error:

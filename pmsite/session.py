@@ -152,7 +152,7 @@ class BuildSession:
             config = read_config(tree.site_data, tree.site_display, errors, options.base_url)
         with self._stage("link"):
             site = assemble_site(
-                config, items, errors, options.drafts, options.audience, tree.claims
+                config, items, errors, options.drafts, options.audience, tree.claims, options.today
             )
         errors.raise_if_any()
         with self._stage("git"):
@@ -189,8 +189,10 @@ class BuildSession:
         self.stages = {}
         last_failed, self._last_failed = self._last_failed, True
         outcome = None
-        if changed and not last_failed and self._last is not None and self.track:
-            outcome = self._patch(self._last, changed, staging)
+        last = self._last
+        # A patch edits the last build's model, made with its options (and its day).
+        if changed and not last_failed and last and last.options == self.options and self.track:
+            outcome = self._patch(last, changed, staging)
         if outcome is None:
             outcome = self._full_build(staging)
         self._last_failed = False
@@ -223,18 +225,11 @@ class BuildSession:
         files = [record.file for record in records.values()] + extra
         check_unique_paths(files)
         warnings = list(errors.warnings)
-        if not site.config.base_url:
-            warnings.append(
-                ContentError(
-                    site.config.source,
-                    None,
-                    "no base_url: sitemap.xml is not written and feeds use relative links",
-                )
-            )
         rendered = rendered_again(records, last)
         if self.track:
             self._last = LastBuild(
                 settings=settings,
+                options=self.options,
                 site=site,
                 records=records,
                 fingerprints=changes.fingerprints,

@@ -18,6 +18,7 @@ from pmsite.incremental.tracking import Key, template_closure
 from pmsite.load.git import GitDates
 from pmsite.load.walk import is_ignored_path
 from pmsite.model.items import Site
+from pmsite.options import BuildOptions
 from pmsite.render.templates import PageSpec
 from pmsite.store.write import OutputFile
 
@@ -47,6 +48,7 @@ class LastBuild:
     files.)"""
 
     settings: str  # digest of site.yaml and the build options
+    options: BuildOptions  # a patch needs the same (a new day can make items overdue)
     site: Site
     records: dict[str, Rendered]  # by output path
     fingerprints: dict[Key, Hashable]

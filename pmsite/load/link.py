@@ -7,6 +7,7 @@ not depend on --drafts; links to items left out of this build are simply not sho
 
 from __future__ import annotations
 
+import datetime as dt
 import itertools
 from collections.abc import Callable, Collection, Iterable, Sequence
 from dataclasses import dataclass
@@ -30,6 +31,7 @@ from pmsite.model.items import (
 )
 from pmsite.model.kinds import KINDS, Kind
 from pmsite.model.semver import parse_version
+from pmsite.model.timeframe import Target
 from pmsite.model.urls import (
     RESERVED_NAMES,
     assign_item_url,
@@ -54,12 +56,15 @@ def assemble_site(
     include_drafts: bool = False,
     audience: str = "public",
     claims: Iterable[Claim] = (),
+    today: dt.date | None = None,
 ) -> Site:
     """Link, order and filter ``items`` into a Site; problems go to ``errors``.
 
     Drafts are left out unless ``include_drafts``; items for an internal audience are left
     out of a public build. ``claims`` are the identities of files that could not be read
-    (their problem is already reported): references to them are not reported again."""
+    (their problem is already reported): references to them are not reported again.
+    Open goals and planned releases whose target ended before ``today`` are marked
+    overdue (nothing is, without ``today``)."""
     found = {
         kind.name: _unique([item for item in items if item.kind == kind.name], kind, errors)
         for kind in KINDS
@@ -83,8 +88,10 @@ def assemble_site(
     refs = _References(errors, _claimed(claims, items), shown)
     for goal in goals.values():
         goal.lane = lane_of(goal)
+        goal.overdue = goal.status not in ("done", "dropped") and _ended(goal.target, today)
         refs.metric_targets(goal, goal.metrics, metrics)
     for release in releases.values():
+        release.overdue = release.is_planned and _ended(release.target, today)
         release.goals = refs.resolve(release, release.goal_slugs, goals, "goals", "goal")
         refs.metric_targets(release, release.metrics, metrics)
     # A reflection names a release by its version as written or by its URL segment.
@@ -134,6 +141,10 @@ def _check_release(release: Release, config: SiteConfig, errors: ErrorList) -> N
                 f" categories are: {', '.join(keys)} (declare your own in site.yaml:"
                 " changelog: categories)",
             )
+
+
+def _ended(target: Target | None, today: dt.date | None) -> bool:
+    return target is not None and today is not None and target.end < today
 
 
 def lane_of(goal: Goal) -> str:

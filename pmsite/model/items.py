@@ -326,6 +326,9 @@ class Goal(Item):
     lane: str = field(
         default="", metadata=LINKED
     )  # now | next | later, or "" for done and dropped goals
+    # Still open (not done, not dropped) on the build's day although its target ended:
+    # the pages mark it "Overdue" with the target's last day (``target.end``).
+    overdue: bool = field(default=False, metadata=LINKED)
     releases: list[Release] = field(default_factory=list, metadata=LINKED)
     reflections: list[Reflection] = field(default_factory=list, metadata=LINKED)
     theme_page: Theme | None = field(default=None, metadata=LINKED)  # when it has a theme
@@ -378,6 +381,8 @@ class Release(Item):
     next: Release | None = field(default=None, metadata=LINKED)
     # The site's categories in display order (from site.yaml, set by linking).
     category_order: tuple[Category, ...] = field(default=STANDARD_CATEGORIES, metadata=LINKED)
+    # Planned, and its target ended before the build's day: marked "Overdue".
+    overdue: bool = field(default=False, metadata=LINKED)
 
     @classmethod
     def order(cls, items: Iterable[Self]) -> list[Self]:
