@@ -29,7 +29,7 @@ from .changelog_reader import Kept, kept, read
 FIXTURES = Path(__file__).resolve().parent / "fixtures" / "changelogs" / "real-shapes"
 CORPUS = sorted(path.stem for path in FIXTURES.glob("*.md"))
 PACKAGES = {"monorepo-packages": "ferry-extra"}
-SITE_YAML = "title: T\nbase_url: https://example.org/\n"
+SITE_YAML = "title: T\nbase_url: https://roadmap.acme-notes.dev/\n"
 
 
 def pmsite(*args: str | Path, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
