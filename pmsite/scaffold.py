@@ -101,6 +101,7 @@ def goal_text(name: str, day: dt.date) -> str:
         "status": "planned",
         "horizon": None,
         "target": None,
+        "confidence": None,
         "theme": "",
         "owner": "",
         "priority": None,

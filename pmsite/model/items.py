@@ -20,6 +20,7 @@ if TYPE_CHECKING:
 
 GOAL_STATUSES = ("planned", "in-progress", "at-risk", "done", "dropped")
 HORIZONS = ("now", "next", "later")
+CONFIDENCES = ("high", "medium", "low")  # a goal's check-in signal: will it land on target?
 RELEASE_STATUSES = ("released", "planned")
 REFLECTION_PERIODS = ("day", "week", "sprint", "month", "quarter", "release", "other")
 DIRECTIONS = ("up", "down")
@@ -245,6 +246,7 @@ class Goal(Item):
     status: str = "planned"
     horizon: str = ""
     target: Target | None = None
+    confidence: str = ""  # high | medium | low, or "" when not given
     theme: str = ""
     owner: str = ""
     priority: int | None = None
