@@ -23,6 +23,9 @@ import jinja2
 
 from pmsite.digest import digest
 from pmsite.errors import ContentError, ErrorList, OutputError
+from pmsite.history.changes import Projected, project
+from pmsite.history.extract import Extracted, HistoryReader, NoHistory
+from pmsite.history.site import apply_history
 from pmsite.incremental.outputs import FeedOutputs, OutputCache
 from pmsite.incremental.patch import PatchChanges, ReadValues, TextEdit, apply, text_fields_changed
 from pmsite.incremental.records import (
@@ -125,6 +128,7 @@ class BuildSession:
         *,
         use_cache: bool = False,
         track: bool = True,
+        history_cache: bool | None = None,
     ) -> None:
         self.site_dir = site_dir.resolve()
         self.options = options or BuildOptions.of()
@@ -133,6 +137,11 @@ class BuildSession:
         self.track = track
         self.use_cache = use_cache  # the Markdown cache on disk (see store/cache.py)
         self.git = GitReader(self.site_dir)
+        # The roadmap's history, read from git again only when HEAD moves; kept in
+        # .pmsite-cache/ too (``history_cache``, by default as the Markdown cache is).
+        keep = use_cache if history_cache is None else history_cache
+        self.history = HistoryReader(self.site_dir, use_cache=keep)
+        self._projected: tuple[object, Projected] | None = None
         # Caches of what was read and converted, keyed by what they were made from:
         self.documents = DocumentCache()
         self.items = ItemCache()
@@ -187,11 +196,23 @@ class BuildSession:
         with self._stage("git"):
             git = self.git.read()
             apply_git_dates(site, self.site_dir, git)
+        with self._stage("history"):
+            raw = self.history.read(git.root, git.head, git.shallow)
+            apply_history(site, raw, self._project(raw))
         with self._stage("markdown"):
             markup = self._markup_for(config.unsafe_html)
             markup.render_all(text for item in site.items() for text in item.texts())
             markup.forget_unused()
         return site, tree, errors, git
+
+    def _project(self, raw: Extracted | NoHistory) -> Projected | None:
+        """The history as this session's options show it (made again when HEAD moved)."""
+        if isinstance(raw, NoHistory):
+            return None
+        if self._projected is None or self._projected[0] is not raw:
+            options = self.options
+            self._projected = (raw, project(raw, options.drafts, options.audience))
+        return self._projected[1]
 
     def _markup_for(self, unsafe_html: bool) -> MarkupRenderer:
         if self._markup is None or self._markup.unsafe_html != unsafe_html:
@@ -504,5 +525,6 @@ def _same_git(before: GitDates, now: GitDates, edited: set[Path]) -> bool:
         now.root == before.root
         and now.branch == before.branch
         and now.dates is before.dates  # read again only when HEAD moved
+        and now.shallow == before.shallow  # the history starts elsewhere
         and now.dirty - edited == before.dirty - edited
     )

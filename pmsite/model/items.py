@@ -12,10 +12,12 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import MISSING, dataclass, field, fields
 from typing import TYPE_CHECKING, Any, Self, TypeVar, cast
 
+from pmsite.history.model import PlanningAccuracy, RoadmapHistory, lateness
 from pmsite.model.semver import Version
 from pmsite.model.timeframe import Target
 
 if TYPE_CHECKING:
+    from pmsite.history.model import Change
     from pmsite.model.kinds import Kind
 
 GOAL_STATUSES = ("planned", "in-progress", "at-risk", "done", "dropped")
@@ -256,6 +258,10 @@ class Goal(Item):
     )  # now | next | later, or "" for done and dropped goals
     releases: list[Release] = field(default_factory=list, metadata=LINKED)
     reflections: list[Reflection] = field(default_factory=list, metadata=LINKED)
+    # From git (history/): its changes, newest first, with the check-ins of the metrics
+    # it measures; and the first target it had (None without history).
+    history: list[Change] = field(default_factory=list, metadata=LINKED)
+    original_target: Target | None = field(default=None, metadata=LINKED)
 
     @classmethod
     def order(cls, items: Iterable[Self]) -> list[Self]:
@@ -291,6 +297,11 @@ class Release(Item):
     reflections: list[Reflection] = field(default_factory=list, metadata=LINKED)
     previous: Release | None = field(default=None, metadata=LINKED)
     next: Release | None = field(default=None, metadata=LINKED)
+    # From git (history/): its changes, newest first; the first target it had; and, for
+    # a release that was planned before it shipped, the last target it had while planned.
+    history: list[Change] = field(default_factory=list, metadata=LINKED)
+    original_target: Target | None = field(default=None, metadata=LINKED)
+    planned_target: Target | None = field(default=None, metadata=LINKED)
 
     @classmethod
     def order(cls, items: Iterable[Self]) -> list[Self]:
@@ -316,6 +327,14 @@ class Release(Item):
     @property
     def is_planned(self) -> bool:
         return self.status == "planned"
+
+    @property
+    def lateness(self) -> str:
+        """How its date compares with ``planned_target``: 'on time', 'one quarter late',
+        '9 days late'; '' when it has no date or was never planned with a target."""
+        if self.date is None or self.planned_target is None:
+            return ""
+        return lateness(self.date, self.planned_target)
 
     @property
     def change_count(self) -> int:
@@ -385,6 +404,18 @@ class Site:
     tags: list[Tag]
     include_drafts: bool = False
     audience: str = "public"  # "internal": the build includes internal items
+    history: RoadmapHistory = field(default_factory=RoadmapHistory)  # from git (history/)
+
+    @property
+    def has_history(self) -> bool:
+        """Whether the roadmap's history could be read from git (pages that only need to
+        know this read it rather than the whole history)."""
+        return self.history.available
+
+    @property
+    def planning_accuracy(self) -> PlanningAccuracy:
+        """The say/do ratio of the roadmap's history (see history/model.py)."""
+        return self.history.accuracy
 
     @property
     def kinds(self) -> tuple[Kind, ...]:
