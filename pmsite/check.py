@@ -3,7 +3,8 @@ and the warnings a product team wants before it publishes; nothing is written.
 
 Warnings: a Now goal past its target, a planned release whose target has passed,
 releases whose SemVer order contradicts their dates, a metric with no points, an active
-goal with no owner. ``--strict`` makes them errors.
+goal with no owner. ``--strict`` makes them errors. Notices (``--base REV``): goals whose
+target slipped, or that left Now, since a git revision.
 """
 
 from __future__ import annotations
@@ -29,7 +30,7 @@ from pmsite.store.write import OutputFile
 class Finding:
     file: str
     line: int | None
-    severity: str  # error | warning
+    severity: str  # error | warning | notice
     message: str
 
 
@@ -41,14 +42,24 @@ def check_today() -> dt.date:
     return dt.date.today()
 
 
+_SEVERITY_ORDER = {"error": 0, "warning": 1, "notice": 2}
+
+
 def run_check(
-    site_dir: Path, strict: bool = False, today: dt.date | None = None, audience: str = "public"
+    site_dir: Path,
+    strict: bool = False,
+    today: dt.date | None = None,
+    audience: str = "public",
+    base: str | None = None,
 ) -> list[Finding]:
-    """All findings for the site, errors first; warnings become errors when ``strict``."""
+    """All findings for the site, errors first, then warnings, then notices; warnings
+    become errors when ``strict``. With ``base`` (a git revision), notices name every
+    goal whose target slipped or that left Now since then (``base_notices``); raises
+    UsageError when ``base`` names no commit."""
     today = today or check_today()
     try:
         options = BuildOptions.of(audience=audience)
-        outcome = BuildSession(site_dir, options, track=False).build()
+        outcome = BuildSession(site_dir, options, track=False, history_cache=True).build()
     except ContentErrors as error:
         return [Finding(e.path, e.line, "error", e.message) for e in error.errors]
     findings = [Finding(w.path, w.line, "warning", w.message) for w in outcome.warnings]
@@ -56,7 +67,71 @@ def run_check(
     findings += broken_links(outcome.files, site_dir)
     if strict:
         findings = [Finding(f.file, f.line, "error", f.message) for f in findings]
-    return sorted(findings, key=lambda f: (f.severity != "error", f.file, f.line or 0))
+    if base is not None:
+        findings += base_notices(outcome.site, site_dir, base, audience)
+    return sorted(findings, key=lambda f: (_SEVERITY_ORDER[f.severity], f.file, f.line or 0))
+
+
+def base_notices(site: Site, site_dir: Path, base: str, audience: str = "public") -> list[Finding]:
+    """A notice (on the goal's ``target:`` line) for every goal of ``site`` whose target
+    ends later than it did at the git revision ``base``, or whose target was removed, and
+    for every goal that was in Now then and is not now. Goals new since ``base`` and goals
+    that were drafts (or internal, in a public check) then are not compared. Raises
+    UsageError without git or when ``base`` names no commit."""
+    from pmsite.errors import UsageError, quoted
+    from pmsite.history.gitlog import GitError, read_blobs, resolve, tree_files
+    from pmsite.history.revisions import ItemState, kind_of, read_revision
+    from pmsite.load.git import probe
+    from pmsite.model.timeframe import parse_target
+
+    root = probe(site_dir).root
+    if root is None:
+        raise UsageError("--base needs git: content/ is not in a git work tree")
+    commit = resolve(root, base)
+    if commit is None:
+        raise UsageError(f"--base: {quoted(base)} is not a git revision")
+    folder = (site_dir / "content").resolve().relative_to(root).as_posix()
+    try:
+        files = {path: blob for path, blob in tree_files(root, commit, folder).items()}
+        blobs = read_blobs(root, files.values())
+    except GitError as error:
+        raise UsageError(f"--base: {error}") from None
+    then: dict[str, ItemState] = {}
+    for path, blob in sorted(files.items()):
+        if kind_of(path) != "goal" or blob not in blobs:
+            continue
+        state = read_revision("goal", path, blobs[blob], site_dir)
+        hidden = isinstance(state, ItemState) and (
+            state.draft or (state.internal and audience != "internal")
+        )
+        if isinstance(state, ItemState) and not hidden:
+            then.setdefault(state.slug, state)
+    findings = []
+    for goal in site.goals:
+        old = then.get(goal.slug)
+        if old is None:
+            continue
+        line = next(
+            (goal.field_lines[k] for k in ("target", "horizon", "status") if k in goal.field_lines),
+            goal.line,
+        )
+        old_target = parse_target(old.target) if old.target else None
+        if old_target and goal.target and goal.target.end > old_target.end:
+            message = (
+                f"the goal's target slipped from {old.target} to {goal.target.text} since {base}"
+            )
+            findings.append(Finding(goal.source, line, "notice", message))
+        elif old_target and goal.target is None:
+            message = f"the goal's target {old.target} was removed since {base}: it is unscheduled"
+            findings.append(Finding(goal.source, line, "notice", message))
+        if old.lane == "now" and goal.lane != "now":
+            if goal.lane:
+                where = f"it is in {goal.lane.capitalize()} now"
+            else:
+                where = f"it is {goal.status.replace('-', ' ').capitalize()} now"
+            message = f"the goal left Now since {base} ({where})"
+            findings.append(Finding(goal.source, line, "notice", message))
+    return findings
 
 
 def _at(item: Item, key: str, message: str) -> Finding:
@@ -197,7 +272,8 @@ def _line_of(path: Path, link: str) -> int | None:
 
 
 def format_findings(findings: list[Finding], style: str, prefix: str = "") -> str:
-    """text: file:line: severity: message; github: ::error file=…,line=…::…; json: a list."""
+    """text: file:line: severity: message; github: ::error file=…,line=…::… (``::notice``
+    for notices); json: a list of {file, line, severity, message}."""
     if style == "json":
         return json.dumps([asdict(f) for f in findings], indent=2, ensure_ascii=False) + "\n"
     lines = []
@@ -212,8 +288,12 @@ def format_findings(findings: list[Finding], style: str, prefix: str = "") -> st
             where = f"{finding.file}:{finding.line}" if finding.line else finding.file
             lines.append(f"{where}: {finding.severity}: {finding.message}")
     errors = sum(1 for f in findings if f.severity == "error")
-    warnings = len(findings) - errors
+    notices = sum(1 for f in findings if f.severity == "notice")
+    warnings = len(findings) - errors - notices
     if style == "text":
         plural = "s" if errors != 1 else "", "s" if warnings != 1 else ""
-        lines.append(f"{errors} error{plural[0]}, {warnings} warning{plural[1]}")
+        summary = f"{errors} error{plural[0]}, {warnings} warning{plural[1]}"
+        if notices:
+            summary += f", {notices} notice{'s' if notices != 1 else ''}"
+        lines.append(summary)
     return "\n".join(lines) + "\n" if lines else ""
