@@ -29,6 +29,7 @@ from watchdog.observers import Observer
 from watchdog.observers.api import BaseObserver
 
 from pmsite.errors import ContentErrors, PmsiteError, display_path
+from pmsite.load.git import is_ref_change, watched_git_paths
 from pmsite.load.walk import is_ignored_path
 from pmsite.options import BuildOptions
 from pmsite.session import BuildSession
@@ -97,6 +98,7 @@ class PreviewServer:
         self._httpd: ThreadingHTTPServer | None = None
         self._observer: BaseObserver | None = None
         self._session: BuildSession | None = None
+        self._git_dirs: tuple[Path, Path] | None = None  # see start()
 
     # -- lifecycle -------------------------------------------------------------------
 
@@ -121,6 +123,15 @@ class PreviewServer:
             if folder.is_dir():
                 self._observer.schedule(handler, str(folder), recursive=True)
         self._observer.schedule(handler, str(self.site_dir), recursive=False)
+        # A commit or a checkout moves HEAD or a ref: the history (and the "Last updated"
+        # dates) change although no content file did.
+        self._git_dirs = watched_git_paths(self.site_dir)
+        if self._git_dirs is not None:
+            git_dir, common_dir = self._git_dirs
+            for folder, recursive in ((git_dir, False), (common_dir, False)):
+                self._observer.schedule(handler, str(folder), recursive=recursive)
+            if (common_dir / "refs").is_dir():
+                self._observer.schedule(handler, str(common_dir / "refs"), recursive=True)
         self._observer.start()
         for target in (self._serve_http, self._rebuild_loop):
             thread = threading.Thread(target=target, name=f"pmsite-{target.__name__}", daemon=True)
@@ -175,6 +186,8 @@ class PreviewServer:
             self._changed.notify_all()
 
     def _is_watched(self, path: Path) -> bool:
+        if self._git_dirs is not None and is_ref_change(path, self._git_dirs):
+            return True
         try:
             relative = path.relative_to(self.site_dir)
         except ValueError:
