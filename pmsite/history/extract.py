@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from pmsite.history.gitlog import GitError, LogCommit, read_blobs, read_log
+from pmsite.render.parallel import fork_map
 from pmsite.history.revisions import (
     ItemState,
     Key,
@@ -290,19 +291,29 @@ class HistoryReader:
         self._blobs_loaded = True
         try:
             log_commits = read_log(root, folder)
+            todo: dict[str, tuple[str, str]] = {}  # item revisions not parsed yet
             wanted = set()
             for entry in log_commits:
                 for change in entry.entries:
-                    if not change.new:
-                        continue
                     path, blob = change.path, change.new
-                    new_item = kind_of(path) and f"{blob} {path}" not in self._parsed
-                    if new_item or (is_data_file(path) and blob not in self._points):
+                    if not blob:
+                        continue
+                    name = f"{blob} {path}"
+                    if name not in self._parsed and kind_of(path):
+                        todo[name] = (path, blob)
+                        wanted.add(blob)
+                    elif is_data_file(path) and blob not in self._points:
                         wanted.add(blob)
             blobs = read_blobs(root, wanted)
         except GitError as error:
             log.debug("history: %s", error)
             return NoHistory(f"History could not be read from git: {error}")
+        # Parsing is most of the work: spread over the cores when there is a lot of it.
+        names = list(todo)
+        job = (names, todo, blobs, self.site_dir)
+        for name, found in zip(names, fork_map(_parse, job, range(len(names)), 400), strict=True):
+            if found is not None:
+                self._parsed[name] = found
 
         def state_of(path: str, blob: str) -> ItemState | str | None:
             cache_key = f"{blob} {path}"
@@ -325,6 +336,19 @@ class HistoryReader:
 
         commits, steps, notes = walk(log_commits, shallow, state_of, point_of)
         return Extracted(head, bool(shallow), commits, steps, notes)
+
+
+def _parse(
+    job: tuple[list[str], dict[str, tuple[str, str]], dict[str, bytes], Path], index: int
+) -> ItemState | str | None:
+    """One revision of an item file, read (None when git did not give its blob)."""
+    names, todo, blobs, site_dir = job
+    path, blob = todo[names[index]]
+    raw = blobs.get(blob)
+    kind = kind_of(path)
+    if raw is None or kind is None:
+        return None
+    return read_revision(kind, path, raw, site_dir)
 
 
 # -- the cache in .pmsite-cache/ (JSON only) -------------------------------------------

@@ -78,18 +78,19 @@ class ItemState:
         """The state ``to_json`` wrote; raises ValueError (or TypeError) on anything else."""
         if not isinstance(data, list) or len(data) != len(_FIELDS):
             raise ValueError("not an item state")
-        values = dict(zip(_FIELDS, data, strict=True))
-        values["measures"] = tuple(
+        values = list(data)
+        values[_MEASURES] = tuple(
             (str(name), str(unit), None if current is None else float(current))
-            for name, unit, current in values["measures"]
+            for name, unit, current in values[_MEASURES]
         )
-        values["metrics"] = tuple(str(slug) for slug in values["metrics"])
-        point = values["point"]
-        values["point"] = None if point is None else (str(point[0]), float(point[1]))
-        return cls(**values)
+        values[_METRICS] = tuple(str(slug) for slug in values[_METRICS])
+        point = values[_POINT]
+        values[_POINT] = None if point is None else (str(point[0]), float(point[1]))
+        return cls(*values)
 
 
 _FIELDS = tuple(spec.name for spec in fields(ItemState))
+_MEASURES, _METRICS, _POINT = (_FIELDS.index(name) for name in ("measures", "metrics", "point"))
 
 
 def kind_of(path: str) -> str | None:
