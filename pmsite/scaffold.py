@@ -46,12 +46,13 @@ jobs:
     steps:
       - uses: actions/checkout@v4
         with:
-          fetch-depth: 0  # full history: pages show when each file last changed
+          fetch-depth: 0  # full history: "Last updated", the roadmap's history, --base
       - uses: actions/setup-python@v5
         with:
           python-version: "3.12"
       - run: pip install pmsite
-      - run: pmsite check --strict --format github
+      # Notices on the pull request's lines for every goal it postpones or takes out of Now.
+      - run: pmsite check --strict --format github --base "origin/${{ github.base_ref }}"
 
   publish:
     if: github.event_name != 'pull_request'

@@ -640,6 +640,25 @@ def test_check_base_notes_slips_and_goals_leaving_now(repo: Repo) -> None:
     assert "--base: 'no-such-branch' is not a git revision" in bad.stderr
 
 
+def test_workflows_fetch_the_whole_history_and_check_pull_requests_against_their_base(
+    tmp_path: Path,
+) -> None:
+    import yaml
+
+    assert run_pmsite("init", tmp_path / "new").returncode == 0
+    for path, job in [
+        (tmp_path / "new/.github/workflows/pmsite.yml", "check"),
+        (ROOT / ".github/workflows/pages.yml", "test"),
+    ]:
+        workflow = yaml.safe_load(path.read_text())
+        for steps in (job["steps"] for job in workflow["jobs"].values()):
+            checkout = next(s for s in steps if s.get("uses", "").startswith("actions/checkout"))
+            assert checkout["with"]["fetch-depth"] == 0, path
+        runs = [step.get("run", "") for step in workflow["jobs"][job]["steps"]]
+        checks = [run for run in runs if "pmsite check --strict" in run]
+        assert checks and all("--base" in run and "github.base_ref" in run for run in checks)
+
+
 # -- edges -------------------------------------------------------------------------------
 
 
