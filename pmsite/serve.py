@@ -115,7 +115,7 @@ class PreviewServer:
         """Bind, build once, then serve and watch in background threads."""
         self._httpd = self._bind()
         options = BuildOptions.of(self.url, self.drafts, self.audience)
-        self._session = BuildSession(self.site_dir, options)
+        self._session = BuildSession(self.site_dir, options, history_cache=True)
         self._rebuild(set())  # the initial build
         self._observer = Observer()
         handler = _WatchHandler(self)

@@ -129,6 +129,7 @@ class BuildSession:
         use_cache: bool = False,
         track: bool = True,
         history_cache: bool | None = None,
+        history: bool = True,
     ) -> None:
         self.site_dir = site_dir.resolve()
         self.options = options or BuildOptions.of()
@@ -139,8 +140,9 @@ class BuildSession:
         self.git = GitReader(self.site_dir)
         # The roadmap's history, read from git again only when HEAD moves; kept in
         # .pmsite-cache/ too (``history_cache``, by default as the Markdown cache is).
+        # ``history=False``: the site has none (Site.history says it was not read).
         keep = use_cache if history_cache is None else history_cache
-        self.history = HistoryReader(self.site_dir, use_cache=keep)
+        self.history = HistoryReader(self.site_dir, use_cache=keep) if history else None
         self._projected: tuple[object, Projected] | None = None
         # Caches of what was read and converted, keyed by what they were made from:
         self.documents = DocumentCache()
@@ -197,13 +199,20 @@ class BuildSession:
             git = self.git.read()
             apply_git_dates(site, self.site_dir, git)
         with self._stage("history"):
-            raw = self.history.read(git.root, git.head, git.shallow)
+            raw = self._read_history(git)
             apply_history(site, raw, self._project(raw))
+            for note in site.history.notes:
+                log.debug("history: skipped %s", note)
         with self._stage("markdown"):
             markup = self._markup_for(config.unsafe_html)
             markup.render_all(text for item in site.items() for text in item.texts())
             markup.forget_unused()
         return site, tree, errors, git
+
+    def _read_history(self, git: GitDates) -> Extracted | NoHistory:
+        if self.history is None:
+            return NoHistory("This build does not read the roadmap's history.")
+        return self.history.read(git.root, git.head, git.shallow)
 
     def _project(self, raw: Extracted | NoHistory) -> Projected | None:
         """The history as this session's options show it (made again when HEAD moved)."""

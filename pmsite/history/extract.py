@@ -22,7 +22,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from pmsite.history.gitlog import GitError, LogCommit, read_blobs, read_log
-from pmsite.render.parallel import fork_map
 from pmsite.history.revisions import (
     ItemState,
     Key,
@@ -32,6 +31,7 @@ from pmsite.history.revisions import (
     read_revision,
     with_point,
 )
+from pmsite.render.parallel import fork_map
 
 log = logging.getLogger("pmsite")
 
