@@ -662,6 +662,22 @@ def test_workflows_fetch_the_whole_history_and_check_pull_requests_against_their
 # -- edges -------------------------------------------------------------------------------
 
 
+def test_a_subject_that_is_not_text_is_shown_safely(tmp_path: Path) -> None:
+    repo = Repo(tmp_path / "odd")
+    repo.commit("2026-03-01", "Plan", {"site.yaml": SITE_YAML, "goals/a.md": goal("A")})
+    repo.write({"goals/a.md": goal("A", "in-progress")})
+    (tmp_path / "message").write_bytes(b"Start \xff<A> \x1b[31mnow\x07\n")
+    repo.git("commit", "-q", "-a", "-F", str(tmp_path / "message"), date="2026-03-02")
+    result = run_pmsite("build", "--site", repo.root)
+    assert result.returncode == 0, result.stderr
+    feed = feedparser.parse(read(repo.root / "output", "changes/feed.xml"))
+    assert not feed.bozo, feed.bozo_exception
+    # git may give the stray byte as U+FFFD or as Latin-1's ÿ: either way, text
+    assert re.fullmatch(r"Start .<A> \[31mnow", feed.entries[0].title), feed.entries[0].title
+    page = read(repo.root / "output", "goals/a/index.html")
+    assert re.search(r"Start .&lt;A&gt; \[31mnow</span>", page)
+
+
 def test_without_git_there_is_no_history(repo: Repo, tmp_path: Path) -> None:
     site = tmp_path / "copy"
     shutil.copytree(

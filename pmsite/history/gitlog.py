@@ -18,6 +18,8 @@ from pathlib import Path
 _FILE_MODES = ("100644", "100755")
 _TIMEOUT = 300
 _HEX = re.compile(r"^[0-9a-f]{40}([0-9a-f]{24})?$")
+_CONTROL = re.compile("[\x00-\x1f\x7f-\x9f]")
+_NOT_UTF8 = re.compile("[\udc80-\udcff]")  # bytes that surrogateescape kept
 
 
 class GitError(Exception):
@@ -102,11 +104,18 @@ def read_log(root: Path, folder: str) -> list[LogCommit]:
                 commit,
                 tuple(parents.split()),
                 int(time or 0),
-                subject,
+                _readable(subject),
                 tuple(_entries(raw, prefix)),
             )
         )
     return commits
+
+
+def _readable(text: str) -> str:
+    """A commit subject fit for a page and a feed: bytes that are not UTF-8 become U+FFFD,
+    control characters (which XML refuses) are dropped."""
+    text = text.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
+    return _CONTROL.sub("", text)
 
 
 def _entries(raw: str, prefix: str) -> Iterable[LogEntry]:
@@ -117,6 +126,8 @@ def _entries(raw: str, prefix: str) -> Iterable[LogEntry]:
         if len(parts) < 5 or not path.startswith(prefix):
             continue
         old_mode, new_mode, old, new = parts[:4]
+        if _NOT_UTF8.search(path):
+            continue  # a name the build refuses too ("file name is not valid UTF-8")
         yield LogEntry(
             path[len(prefix) :],
             old if old_mode in _FILE_MODES and old.strip("0") else "",
