@@ -164,7 +164,9 @@ def content_warnings(site: Site, today: dt.date) -> list[Finding]:
             )
     for metric in site.metrics:
         if not metric.points:
-            findings.append(_at(metric, "name", "points: the metric has no data points yet"))
+            # At the empty 'points:' (or the 'csv:' that gave none), where the fix goes.
+            key = next((k for k in ("points", "csv") if k in metric.field_lines), "name")
+            findings.append(_at(metric, key, "points: the metric has no data points yet"))
     findings += _release_order_warnings(site.released_releases)
     return findings
 
@@ -228,11 +230,13 @@ def broken_links(files: list[OutputFile], site_dir: Path) -> list[Finding]:
     for page, parsed in pages.items():
         if page == "404.html":
             continue  # links from the base URL's path, not from its own place
+        seen: dict[str, int] = {}  # broken link -> how many times it was met on the page
         for link in parsed.links:
             problem = _link_problem(page, link, paths, pages)
             if problem:
                 source = sources[page]
-                line = _line_of(site_dir / source, link)
+                seen[link] = seen.get(link, 0) + 1
+                line = _line_of(site_dir / source, link, seen[link])
                 findings.append(
                     Finding(source, line, "error", f"broken link on {page}: {link} ({problem})")
                 )
@@ -258,16 +262,18 @@ def _link_problem(page: str, link: str, paths: set[str], pages: dict[str, _Links
     return None
 
 
-def _line_of(path: Path, link: str) -> int | None:
-    """The first line of the source file that holds the link, when there is one."""
+def _line_of(path: Path, link: str, occurrence: int = 1) -> int | None:
+    """The line of the source file that holds the ``occurrence``-th copy of the link
+    itself (``#anchor`` included: not an earlier, working link to the same page); the
+    link's page alone when the file writes it differently; None when it is not there."""
     try:
         lines = path.read_text(encoding="utf-8").splitlines()
     except (OSError, UnicodeDecodeError):
         return None
-    needle = link.split("#")[0] or link
-    for number, text in enumerate(lines, start=1):
-        if needle in text:
-            return number
+    for needle in dict.fromkeys((link, link.split("#")[0] or link)):
+        found = [n for n, text in enumerate(lines, start=1) for _ in range(text.count(needle))]
+        if found:
+            return found[min(occurrence, len(found)) - 1]
     return None
 
 

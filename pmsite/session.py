@@ -2,10 +2,11 @@
 
 ``pmsite build`` uses a session once. The preview server keeps one for the whole day:
 unchanged files are not parsed again, unchanged Markdown is not converted again, and a
-page is rendered again only when something it read changed (deps.py notes the reads,
-records.py keeps them and tells what changed); an edit of text only patches the last
-build (patch.py). The feeds and JSON outputs are outputs.py's. Whatever was reused, the
-files produced equal those of a clean build.
+page is rendered again only when something it read changed (incremental/tracking.py
+notes the reads, records.py keeps them and tells what changed, state.py holds the last
+good build as one value); an edit of text only patches the last build (patch.py). The
+feeds and JSON outputs are incremental/outputs.py's. Whatever was reused, the files
+produced equal those of a clean build.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ import contextlib
 import logging
 import os
 import time
-from collections.abc import Callable, Collection, Hashable, Iterable, Iterator
+from collections.abc import Callable, Collection, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -26,7 +27,7 @@ from pmsite.errors import ContentError, ErrorList, OutputError
 from pmsite.history.changes import Projected, project
 from pmsite.history.extract import Extracted, HistoryReader, NoHistory
 from pmsite.history.site import apply_history
-from pmsite.incremental.outputs import FeedOutputs, OutputCache
+from pmsite.incremental.outputs import FeedOutputs
 from pmsite.incremental.patch import PatchChanges, ReadValues, TextEdit, apply, text_fields_changed
 from pmsite.incremental.records import (
     PARALLEL_MIN_PAGES,
@@ -35,15 +36,21 @@ from pmsite.incremental.records import (
     SiteChanges,
     render_page,
 )
+from pmsite.incremental.state import (
+    LastBuild,
+    Templates,
+    reads_of,
+    rendered_again,
+    same_git,
+    template_digests,
+)
 from pmsite.incremental.tracking import (
     SITE_KEY,
-    Key,
     fingerprint,
     model_objects,
-    template_closure,
 )
 from pmsite.load.config import read_config
-from pmsite.load.files import ContentTree, DocumentCache, read_content
+from pmsite.load.files import ContentTree, DocumentCache, RawDocument, read_content
 from pmsite.load.git import GitDates, GitReader, apply_git_date, apply_git_dates
 from pmsite.load.link import assemble_site
 from pmsite.load.readers import ItemCache, read_item, read_items
@@ -78,44 +85,6 @@ class BuildOutcome:
     @property
     def pages(self) -> int:
         return sum(1 for file in self.files if file.path.endswith(".html"))
-
-
-@dataclass(frozen=True)
-class Templates:
-    """A build's template environment, with the digest of every template it can load
-    and, per page template, the templates it uses (parsed once per environment)."""
-
-    env: jinja2.Environment
-    digests: dict[str, str]
-    closures: dict[str, frozenset[str]]
-
-    def closure(self, template: str) -> frozenset[str]:
-        closure = self.closures.get(template)
-        if closure is None:
-            closure = self.closures[template] = template_closure(self.env, template)
-        return closure
-
-
-@dataclass(frozen=True)
-class LastBuild:
-    """The last build that succeeded, as one value. It is assigned whole, only when a
-    build succeeds, so a failed build leaves nothing of itself behind: its templates,
-    records and feed notes are simply never kept. (A patched build edits the model in
-    place; when one fails, the session drops its LastBuild and starts again from the
-    files.)"""
-
-    settings: str  # digest of site.yaml and the build options
-    site: Site
-    records: dict[str, Rendered]  # by output path
-    fingerprints: dict[Key, Hashable]
-    reads: dict[Key, frozenset[str]]  # the attributes outputs read, by key (for patches)
-    templates: Templates
-    outputs: OutputCache
-    pages: list[PageSpec]
-    extra_files: list[OutputFile]  # sitemap.xml and the assets
-    documents: dict[Path, str]  # the kind of each content document
-    warnings: list[ContentError]
-    git: GitDates  # what git said when the model was read or patched
 
 
 class BuildSession:
@@ -193,7 +162,9 @@ class BuildSession:
         with self._stage("parse" if not self.track else "config"):
             config = read_config(tree.site_data, tree.site_display, errors, options.base_url)
         with self._stage("link"):
-            site = assemble_site(config, items, errors, options.drafts, options.audience)
+            site = assemble_site(
+                config, items, errors, options.drafts, options.audience, tree.claims
+            )
         errors.raise_if_any()
         with self._stage("git"):
             git = self.git.read()
@@ -290,14 +261,14 @@ class BuildSession:
                     "no base_url: sitemap.xml is not written and feeds use relative links",
                 )
             )
-        rendered = _rendered_again(records, last)
+        rendered = rendered_again(records, last)
         if self.track:
             self._last = LastBuild(
                 settings=settings,
                 site=site,
                 records=records,
                 fingerprints=changes.fingerprints,
-                reads=_reads(records.values()),
+                reads=reads_of(records.values()),
                 templates=templates,
                 outputs=outputs.cache(changes.fingerprints),
                 pages=pages,
@@ -314,7 +285,7 @@ class BuildSession:
         """The last build's environment when no template changed, otherwise a new one
         (nothing compiled from old sources is kept); and the names of those that changed."""
         env = last.templates.env if last else make_environment(self.site_dir, self.track)
-        digests = _template_digests(env)
+        digests = template_digests(env)
         before = last.templates.digests if last else {}
         changed = {
             name for name in set(digests) | set(before) if digests.get(name) != before.get(name)
@@ -344,8 +315,10 @@ class BuildSession:
                 found = ErrorList()
                 assert kind is not None
                 document = self.documents.read(kind, path.resolve(), self.site_dir, found)
-                before = self.items.peek(document.path) if document else None
-                if document is None or before is None or found.errors or found.warnings:
+                if not isinstance(document, RawDocument):
+                    return None  # unreadable now: the full path reports why
+                before = self.items.peek(document.path)
+                if before is None or found.errors or found.warnings:
                     return None
                 item = read_item(document, self.site_dir, found, self.items)
                 fields = text_fields_changed(before, item)
@@ -356,7 +329,7 @@ class BuildSession:
                     return None
                 edits.append(TextEdit(linked, item, fields))
         git = self.git.read()
-        if not _same_git(last.git, git, {path.resolve() for path in paths}):
+        if not same_git(last.git, git, {path.resolve() for path in paths}):
             return None  # a commit or a checkout can change every item's date and link
         try:
             return self._apply_patch(last, markup, edits, git, staging)
@@ -397,12 +370,12 @@ class BuildSession:
             records = self._render(
                 renderer, last.templates, last.pages, changes, reusable, outputs, staging
             )
-        rendered = _rendered_again(records, last)
+        rendered = rendered_again(records, last)
         self._last = replace(
             last,
             records=records,
             fingerprints=fingerprints,
-            reads=_reads((records[path] for path in rendered), last.reads),
+            reads=reads_of(_read_more(records, rendered, last), last.reads),
             outputs=outputs.cache(fingerprints),
             git=git,
         )
@@ -487,24 +460,6 @@ class BuildSession:
         return files
 
 
-def _rendered_again(records: dict[str, Rendered], last: LastBuild | None) -> list[str]:
-    """The paths of the records this build made (not kept from ``last``)."""
-    before = last.records if last else {}
-    return [path for path, record in records.items() if before.get(path) is not record]
-
-
-def _reads(
-    records: Iterable[Rendered], before: dict[Key, frozenset[str]] | None = None
-) -> dict[Key, frozenset[str]]:
-    """The attributes that ``records`` read of each item and of the site, added to
-    ``before`` (a patched build adds the reads of what it rendered again)."""
-    found: dict[Key, set[str]] = {key: set(value) for key, value in (before or {}).items()}
-    for record in records:
-        for key, attribute in record.deps:
-            found.setdefault(key, set()).add(attribute)
-    return {key: frozenset(value) for key, value in found.items()}
-
-
 _CODE_CSS = code_stylesheet().encode("utf-8")
 
 
@@ -512,28 +467,12 @@ def _is_asset(name: str) -> bool:
     return name.startswith("assets/") and not is_ignored_path(name)
 
 
-def _template_digests(env: jinja2.Environment) -> dict[str, str]:
-    loader = env.loader
-    assert loader is not None
-    digests = {}
-    for name in env.list_templates():
-        if is_ignored_path(name):
-            continue  # what the no-op build and the watcher ignore, a build ignores too
-        try:
-            digests[name] = digest(loader.get_source(env, name)[0])
-        except (jinja2.TemplateError, OSError, UnicodeDecodeError):
-            digests[name] = "unreadable"
-    return digests
-
-
-def _same_git(before: GitDates, now: GitDates, edited: set[Path]) -> bool:
-    """Whether git gives every item but the edited ones the same date and edit link."""
-    if now.root is None and before.root is None:
-        return True  # no git: no dates
-    return (
-        now.root == before.root
-        and now.branch == before.branch
-        and now.dates is before.dates  # read again only when HEAD moved
-        and now.shallow == before.shallow  # the history starts elsewhere
-        and now.dirty - edited == before.dirty - edited
-    )
+def _read_more(records: dict[str, Rendered], paths: list[str], last: LastBuild) -> list[Rendered]:
+    """The records among ``paths`` that read something their last version did not: the
+    only ones that can add to the last build's reads (most read exactly the same)."""
+    found = []
+    for path in paths:
+        before = last.records.get(path)
+        if before is None or not records[path].deps <= before.deps:
+            found.append(records[path])
+    return found

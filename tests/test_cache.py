@@ -9,18 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from .conftest import FIXTURES, run_pmsite
+from .conftest import FIXTURES, LOCAL_FILES, run_pmsite
 from .sitecheck import tree_bytes
-
-# What a local build of the fixture itself may leave there (git-ignored).
-LOCAL_FILES = shutil.ignore_patterns(".pmsite-cache", ".output.*", "output")
-
-
-@pytest.fixture
-def site(tmp_path: Path) -> Path:
-    target = tmp_path / "basic"
-    shutil.copytree(FIXTURES / "basic", target, ignore=LOCAL_FILES)
-    return target
 
 
 def mtimes(folder: Path) -> dict[str, int]:
@@ -74,7 +64,16 @@ TAMPERING = {
 }
 
 
-@pytest.mark.parametrize("tamper", TAMPERING.values(), ids=TAMPERING.keys())
+FAST_TAMPERING = {"file added to a page folder", "file replaced with same size"}
+
+
+@pytest.mark.parametrize(
+    "tamper",
+    [
+        pytest.param(tamper, id=name, marks=() if name in FAST_TAMPERING else pytest.mark.slow)
+        for name, tamper in TAMPERING.items()
+    ],
+)
 def test_any_change_to_the_output_is_noticed(site: Path, tamper) -> None:
     assert run_pmsite("build", "--site", site).returncode == 0
     expected = tree_bytes(site / "output")
@@ -127,6 +126,7 @@ def test_no_cache_builds_every_time_and_writes_no_cache(tmp_path: Path) -> None:
     assert not (site / ".pmsite-cache").exists()
 
 
+@pytest.mark.slow  # an edge case of the cache, built by the CLI several times
 def test_options_are_part_of_what_was_built(site: Path) -> None:
     assert run_pmsite("build", "--site", site).returncode == 0
     drafts = run_pmsite("build", "--site", site, "--drafts")
@@ -134,6 +134,7 @@ def test_options_are_part_of_what_was_built(site: Path) -> None:
     assert (site / "output/goals/secret-project/index.html").is_file()
 
 
+@pytest.mark.slow  # an edge case of the cache, built by the CLI several times
 def test_edit_through_a_symlinked_template_folder_is_noticed(site: Path, tmp_path: Path) -> None:
     shared = tmp_path / "shared-partials"
     shared.mkdir()
@@ -146,6 +147,7 @@ def test_edit_through_a_symlinked_template_folder_is_noticed(site: Path, tmp_pat
     assert run_pmsite("build", "--site", site).stdout.startswith("Built ")
 
 
+@pytest.mark.slow  # an edge case of the cache, built by the CLI several times
 def test_a_rewrite_that_keeps_size_and_modification_time_is_noticed(site: Path) -> None:
     assert run_pmsite("build", "--site", site).returncode == 0
     page = site / "output/roadmap/index.html"
@@ -156,6 +158,7 @@ def test_a_rewrite_that_keeps_size_and_modification_time_is_noticed(site: Path) 
     assert b"x" * 100 not in page.read_bytes()
 
 
+@pytest.mark.slow  # an edge case of the cache, built by the CLI several times
 def test_a_different_file_size_limit_is_a_different_build(site: Path) -> None:
     assert run_pmsite("build", "--site", site).returncode == 0
     result = run_pmsite("build", "--site", site, env={"PMSITE_MAX_FILE_MB": "50"})

@@ -759,6 +759,7 @@ def _releases(draw: st.DrawFn) -> list[Release]:
     return found
 
 
+@pytest.mark.slow  # 200 examples
 @settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(_releases())
 def test_export_then_parse_gives_back_the_same_releases(releases: list[Release]) -> None:

@@ -344,9 +344,12 @@ def test_progress_bar_structure() -> None:
 
 
 @pytest.mark.parametrize(
-    ("fraction", "width", "percent"), [(-0.5, 0, "0%"), (0.0, 0, "0%"), (1.7, 160, "100%")]
+    ("fraction", "width", "percent"),
+    [(-0.5, 0, "-50%"), (0.0, 0, "0%"), (1.7, 160, "170%"), (float("inf"), 160, "100%")],
 )
-def test_progress_bar_clamps(fraction: float, width: float, percent: str) -> None:
+def test_progress_bar_clamps_its_fill_not_its_label(
+    fraction: float, width: float, percent: str
+) -> None:
     svg = progress_bar(fraction, label="Done")
     assert fill_width(svg) == width
     assert parse(svg).get("aria-label") == f"Done: {percent}"
@@ -371,10 +374,26 @@ def test_progress_bar_escapes_its_label() -> None:
 
 @pytest.mark.parametrize(
     ("value", "text"),
-    [(12.0, "12"), (-0.0, "0"), (1234567.891, "1,234,567.89"), (0.5, "0.5"), (-0.001, "0")],
+    [
+        (12.0, "12"),
+        (-0.0, "0"),
+        (1234567.891, "1,234,567.891"),  # as written: no reading is rounded away
+        (0.5, "0.5"),
+        (-0.001, "-0.001"),
+        (0.0275, "0.0275"),
+        (1e-7, "0.0000001"),
+        (1e20, "1e+20"),
+    ],
 )
 def test_format_number(value: float, text: str) -> None:
     assert format_number(value) == text
+
+
+@pytest.mark.parametrize(
+    ("value", "decimals", "text"), [(1234567.891, 2, "1,234,567.89"), (-0.001, 2, "0")]
+)
+def test_format_number_rounded_for_labels(value: float, decimals: int, text: str) -> None:
+    assert format_number(value, decimals) == text
 
 
 @pytest.mark.parametrize(

@@ -101,7 +101,8 @@ CASES = {
     ),
     "release missing date": (
         {"content/releases/r.md": "---\nversion: 1.0.0\n---\n"},
-        "content/releases/r.md:2: date: missing required field",
+        "content/releases/r.md:2: date: missing required field: the day it was released,"
+        " e.g. date: 2026-11-15; a release that is not out yet needs status: planned",
     ),
     "release bad date": (
         {"content/releases/r.md": "---\nversion: 1.0.0\ndate: 30/03/2026\n---\n"},
@@ -109,7 +110,8 @@ CASES = {
     ),
     "release impossible date": (
         {"content/releases/r.md": "---\nversion: 1.0.0\ndate: 2026-02-30\n---\n"},
-        "content/releases/r.md:3: invalid value '2026-02-30': day is out of range for month",
+        "content/releases/r.md:3: date: '2026-02-30' is not a date (day is out of range for"
+        " month); write it as YYYY-MM-DD",
     ),
     "release unknown status": (
         {"content/releases/r.md": "---\nversion: 1.0.0\nstatus: shipped\n---\n"},
@@ -201,7 +203,8 @@ CASES = {
             "content/metrics/m.yaml": "name: M\ncsv: m.csv\n",
             "content/metrics/m.csv": "date,value\n2026-01-01,3\n2026-13-01,4\n",
         },
-        "content/metrics/m.csv:3: expected 'YYYY-MM-DD,number', got '2026-13-01,4'",
+        "content/metrics/m.csv:3: date: '2026-13-01' is not a date (month must be in 1..12);"
+        " write it as YYYY-MM-DD",
     ),
     "metric csv outside content": (
         {"content/metrics/m.yaml": "name: M\ncsv: ../../secret.csv\n"},

@@ -16,6 +16,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+import pytest
 import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -24,6 +25,8 @@ from pmsite.build import load_site
 from pmsite.errors import ContentErrors
 from pmsite.model.kinds import BY_NAME
 from pmsite.model.kinds import KINDS as CONTENT_KINDS
+
+pytestmark = pytest.mark.slow  # property tests with many examples, each a site on disk
 
 # PMSITE_FUZZ_EXAMPLES=5000 for a longer hunt than the test suite's quick one.
 FUZZ = settings(

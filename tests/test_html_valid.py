@@ -29,6 +29,7 @@ def _validator_or_skip() -> list[str]:
     return [command]
 
 
+@pytest.mark.slow  # the Nu HTML Checker on Java, on every page
 @pytest.mark.parametrize("source", ["fixture", "example"])
 def test_every_page_is_valid_html(tmp_path: Path, source: str) -> None:
     command = _validator_or_skip()

@@ -2,76 +2,15 @@
 
 from __future__ import annotations
 
-import shutil
-from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 
 from pmsite.errors import ContentErrors
-from pmsite.session import BuildOutcome, BuildSession
+from pmsite.session import BuildSession
 
-from .conftest import FIXTURES
-
-
-def files_of(outcome: BuildOutcome) -> dict[str, bytes]:
-    return {
-        file.path: file.content if file.copy_from is None else file.copy_from.read_bytes()
-        for file in outcome.files
-    }
-
-
-def clean_build(site: Path) -> dict[str, bytes]:
-    return files_of(BuildSession(site).build())
-
-
-@pytest.fixture
-def site(tmp_path: Path) -> Path:
-    target = tmp_path / "basic"
-    shutil.copytree(FIXTURES / "basic", target)
-    return target
-
-
-def replace(path: Path, old: str, new: str) -> None:
-    text = path.read_text(encoding="utf-8")
-    assert old in text, (path, old)
-    path.write_text(text.replace(old, new), encoding="utf-8")
-
-
-Edit = Callable[[Path], None]
-EDITS: dict[str, Edit] = {
-    "goal title": lambda s: replace(s / "content/goals/offline-mode.md", "Offline mode", "Offline"),
-    "release date reorders": lambda s: replace(
-        s / "content/releases/1.9.1.md", "2026-10-15", "2026-10-25"
-    ),
-    "new reflection": lambda s: (s / "content/reflections/new.md").write_text(
-        "---\ntitle: New one\ndate: 2026-11-20\nreleases: ['1.9.0']\ngoals: [sso]\n---\nHi\n"
-    ),
-    "delete release": lambda s: (s / "content/releases/2.0.0-rc.1.md").unlink(),
-    "metric point": lambda s: replace(s / "content/metrics/weekly-active.yaml", "3300", "4100"),
-    "metric csv": lambda s: replace(s / "content/metrics/crash-rate.csv", "0.9", "0.4"),
-    "goal becomes draft": lambda s: replace(
-        s / "content/goals/dark-theme.md", "priority: 3", "priority: 3\ndraft: true"
-    ),
-    "page tag": lambda s: replace(
-        s / "content/pages/about.md", "summary:", "tags: [mobile]\nsummary:"
-    ),
-    "body only": lambda s: replace(
-        s / "content/reflections/2026-q3.yaml", "title: Q3 review", "title: Q3 review\nbody: Hi"
-    ),
-    "override template": lambda s: (
-        (s / "templates").mkdir()
-        or (s / "templates/goal.html").write_text(
-            '{% extends "!default/goal.html" %}{% block head %}<meta name="x">{% endblock %}'
-        )
-    ),
-    "override partial": lambda s: (
-        (s / "templates/partials").mkdir(parents=True)
-        or (s / "templates/partials/goal_card.html").write_text("<p>{{ goal.title }} card</p>\n")
-    ),
-    "site title": lambda s: replace(s / "content/site.yaml", "Acme Roadmap", "Acme Plans"),
-    "static file": lambda s: (s / "content/static/img/logo.svg").write_text("<svg></svg>\n"),
-}
+from .conftest import make_big_site, replace
+from .edits import EDITS, clean_build, files_of
 
 
 def test_every_edit_in_sequence_equals_a_clean_build(site: Path) -> None:
@@ -83,6 +22,7 @@ def test_every_edit_in_sequence_equals_a_clean_build(site: Path) -> None:
         assert files_of(session.build()) == clean_build(site), name
 
 
+@pytest.mark.slow  # one session per edit; the test above makes every edit in one
 @pytest.mark.parametrize("name", list(EDITS))
 def test_each_edit_alone_equals_a_clean_build(site: Path, name: str) -> None:
     session = BuildSession(site)
@@ -147,11 +87,10 @@ def test_template_error_then_fix(site: Path) -> None:
     assert files_of(session.build()) == clean_build(site)
 
 
+@pytest.mark.slow  # a site of 600 releases
 def test_parallel_cached_and_incremental_builds_equal_a_single_process_build(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from .test_crash import make_big_site
-
     site = tmp_path / "big"
     make_big_site(site, items=600)  # above the thresholds for using several processes
     monkeypatch.setenv("PMSITE_JOBS", "1")

@@ -10,7 +10,11 @@ from pathlib import Path
 
 import pytest
 
+from pmsite import __version__
+
 from .conftest import ROOT, write_files
+
+pytestmark = pytest.mark.slow  # pip installs the package
 
 
 @pytest.fixture(scope="module")
@@ -43,7 +47,7 @@ def test_installed_package_builds_a_content_only_site(installed: Path, tmp_path:
         site,
         {
             "content/site.yaml": "title: Elsewhere\nbase_url: https://x.org/\n",
-            "content/goals/a.md": "---\ntitle: A\nstatus: in-progress\n---\nBody\n",
+            "content/goals/a.md": "---\ntitle: Installed goal\nstatus: in-progress\n---\nBody\n",
         },
     )
     env = {**os.environ, "PYTHONPATH": str(installed)}
@@ -55,8 +59,8 @@ def test_installed_package_builds_a_content_only_site(installed: Path, tmp_path:
         text=True,
     )
     assert Path(check.stdout.strip()).is_relative_to(installed)
-    assert (installed / "pmsite/templates/base.html").is_file()
-    assert (installed / "pmsite/templates/assets/style.css").is_file()
+    theme = installed / "pmsite/templates"
+    assert (theme / "base.html").is_file()
     result = subprocess.run(
         [sys.executable, "-m", "pmsite", "build"],
         cwd=site,
@@ -65,10 +69,21 @@ def test_installed_package_builds_a_content_only_site(installed: Path, tmp_path:
         text=True,
     )
     assert result.returncode == 0, result.stderr
-    assert "A" in (site / "output/goals/a/index.html").read_text(encoding="utf-8")
-    assert (site / "output/assets/style.css").is_file()
+    page = (site / "output/goals/a/index.html").read_text(encoding="utf-8")
+    assert "<h1>Installed goal</h1>" in page
+    assert "Skip to content" in page  # the installed theme's base.html around it
+    style = (site / "output/assets/style.css").read_bytes()
+    assert style == (theme / "assets/style.css").read_bytes()
 
 
-def test_console_script_is_declared() -> None:
-    text = (ROOT / "pyproject.toml").read_text(encoding="utf-8")
-    assert 'pmsite = "pmsite.cli:main"' in text
+def test_console_script_is_installed_and_runs(installed: Path, tmp_path: Path) -> None:
+    script = installed / "bin/pmsite"
+    assert script.is_file()
+    env = {**os.environ, "PYTHONPATH": str(installed)}
+    version = subprocess.run([script, "--version"], env=env, capture_output=True, text=True)
+    assert version.returncode == 0, version.stderr
+    assert version.stdout == f"pmsite {__version__}\n"
+    target = tmp_path / "new-site"
+    init = subprocess.run([script, "init", target], env=env, capture_output=True, text=True)
+    assert init.returncode == 0, init.stderr
+    assert (target / "content/site.yaml").is_file()

@@ -7,7 +7,11 @@ import sys
 from pathlib import Path
 from types import ModuleType
 
+import pytest
+
 from .conftest import FIXTURES, ROOT
+
+pytestmark = pytest.mark.slow  # seconds of load on the preview server
 
 
 def load_module() -> ModuleType:

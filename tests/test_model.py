@@ -126,7 +126,8 @@ def test_metric_reference_takes_current_and_baseline_from_points() -> None:
     [
         ("up", 10, 15, 20, 50),
         ("down", 12, 6, 2, 60),
-        ("up", 10, 5, 20, 0),
+        ("up", 10, 5, 20, -50),  # worse than the baseline: negative, not hidden as 0
+        ("down", 40, 55, 30, -150),
         ("down", 12, 1, 2, 100),
         ("up", 10, 10, 10, 100),
         ("down", 327, 327, 500, 100),
@@ -191,13 +192,13 @@ def test_unicode_file_names_are_slugs(make_site: MakeSite) -> None:
     assert load(site).goals[0].url == "goals/café-menu/"
 
 
-def test_timeline_by_quarter_then_unscheduled() -> None:
+def test_timeline_by_period_then_unscheduled() -> None:
     site = load(FIXTURES / "basic")
-    timeline = [(quarter, [g.slug for g in goals]) for quarter, goals in site.timeline]
+    timeline = [(period, [g.slug for g in goals]) for period, goals in site.timeline]
     assert timeline == [
         ("2026-Q4", ["sso"]),
         ("2027-Q1", ["offline-mode"]),
-        ("2027-Q2", ["dark-theme"]),
+        ("2027-H1", ["dark-theme"]),  # a half-year is its own lane, not 2027-Q2
         ("Unscheduled", ["plugins"]),
     ]
 

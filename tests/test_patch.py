@@ -12,9 +12,8 @@ import pytest
 from pmsite.errors import ContentErrors
 from pmsite.session import BuildSession
 
-from .conftest import ROOT
-from .test_incremental import EDITS, Edit, clean_build, files_of, replace
-from .test_incremental import site as site  # the fixture
+from .conftest import ROOT, replace
+from .edits import EDITS, Edit, clean_build, files_of
 
 TEXT_EDITS: dict[str, Edit] = {
     "release body": lambda s: replace(
@@ -77,6 +76,7 @@ def edit_and_build(session: BuildSession, site: Path, edit: Edit) -> dict[str, b
         return None
 
 
+@pytest.mark.slow  # one session per edit; the test below makes every edit in one
 @pytest.mark.parametrize("name", [*TEXT_EDITS, *EDITS])
 def test_each_edit_told_by_a_watcher_equals_a_clean_build(site: Path, name: str) -> None:
     session = BuildSession(site)

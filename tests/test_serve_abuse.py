@@ -9,11 +9,13 @@ import threading
 import time
 from pathlib import Path
 
+import pytest
+
 from pmsite.options import BuildOptions
 from pmsite.serve import PreviewServer
 from pmsite.session import BuildSession
 
-from .test_serve import TIMEOUT, eventually, get, server, site  # noqa: F401  (fixtures)
+from .conftest import TIMEOUT, all_events_handled, eventually, get
 
 
 def send_raw(port: int, data: bytes, read: bool = True) -> bytes:
@@ -27,18 +29,20 @@ def send_raw(port: int, data: bytes, read: bool = True) -> bytes:
         return reply
 
 
-def test_half_request_does_not_block_others(server: PreviewServer) -> None:  # noqa: F811
+def test_half_request_does_not_block_others(server: PreviewServer) -> None:
     slow = socket.create_connection(("127.0.0.1", server.port), timeout=TIMEOUT)
     slow.sendall(b"GET / HTTP/1.1\r\nHost: x\r\n")  # ...and never finishes
     try:
-        started = time.monotonic()
         assert get(server, "/roadmap/")[0] == 200
-        assert time.monotonic() - started < 2
+        # ...answered while the half request still waits: no reply to it, not closed.
+        slow.setblocking(False)
+        with pytest.raises(BlockingIOError):
+            slow.recv(1)
     finally:
         slow.close()
 
 
-def test_huge_header_is_refused(server: PreviewServer) -> None:  # noqa: F811
+def test_huge_header_is_refused(server: PreviewServer) -> None:
     reply = send_raw(
         server.port, b"GET / HTTP/1.1\r\nHost: x\r\nX-Big: " + b"a" * 1_000_000 + b"\r\n\r\n"
     )
@@ -46,31 +50,30 @@ def test_huge_header_is_refused(server: PreviewServer) -> None:  # noqa: F811
     assert get(server, "/")[0] == 200
 
 
-def test_invalid_method_and_garbage(server: PreviewServer) -> None:  # noqa: F811
+def test_invalid_method_and_garbage(server: PreviewServer) -> None:
     assert send_raw(server.port, b"BREW / HTTP/1.1\r\nHost: x\r\n\r\n").split(b" ")[1] == b"501"
     assert b"Error code: 400" in send_raw(server.port, b"\x00\xff\x16garbage\r\n\r\n")
     assert send_raw(server.port, b"GET /" + b"a" * 70_000 + b" HTTP/1.1\r\n\r\n")[9:12] == b"414"
     assert get(server, "/")[0] == 200
 
 
-def test_watch_storm_gives_few_rebuilds(server: PreviewServer, site: Path) -> None:  # noqa: F811
+def test_watch_storm_gives_few_rebuilds(server: PreviewServer, site: Path) -> None:
     before = server.builds
     folder = site / "content/goals"
-    start = time.monotonic()
     for i in range(100):
         (folder / f"storm-{i}.md").write_text(f"---\ntitle: Storm {i}\nstatus: planned\n---\n")
         (folder / f"storm-{i}.md").unlink()
     (folder / "survivor.md").write_text("---\ntitle: Survivor\nstatus: planned\n---\n")
-    assert time.monotonic() - start < 2
     eventually(lambda: get(server, "/goals/survivor/")[0] == 200)
-    time.sleep(0.5)
-    assert server.builds - before <= 5
+    all_events_handled(server, site)
+    assert server.builds - before <= 6  # at most 5 for the storm, and the barrier's
     served = {f.path: f.content for f in server.snapshot.files.values() if f.copy_from is None}
     clean = BuildSession(site, BuildOptions(base_url=server.url)).build()
     assert served == {f.path: f.content for f in clean.files if f.copy_from is None}
 
 
-def test_concurrent_readers_see_whole_builds(server: PreviewServer, site: Path) -> None:  # noqa: F811
+@pytest.mark.slow  # seconds of readers and edits
+def test_concurrent_readers_see_whole_builds(server: PreviewServer, site: Path) -> None:
     """Readers hammer the server while the site title changes: every page is internally
     consistent (title and header from the same build) and each build id maps to one rev."""
     config = site / "content/site.yaml"
@@ -105,3 +108,4 @@ def test_concurrent_readers_see_whole_builds(server: PreviewServer, site: Path) 
     assert failures == []
     assert all(len(revs) <= 1 for revs in seen.values()), seen
     assert len(seen) > 3
+    assert len(set().union(*seen.values())) > 3, seen  # the readers did see the titles change

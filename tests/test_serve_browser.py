@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -10,20 +9,14 @@ import pytest
 
 from pmsite.serve import PreviewServer
 
-from .test_serve import replace, site  # noqa: F401  (fixture)
+from .conftest import replace
 
-
-@pytest.fixture
-def server(site: Path) -> Iterator[PreviewServer]:  # noqa: F811
-    preview = PreviewServer(site, port=0)
-    preview.start()
-    yield preview
-    preview.stop()
+pytestmark = pytest.mark.slow  # a real browser
 
 
 def test_page_reloads_itself_after_an_edit(
     server: PreviewServer,
-    site: Path,  # noqa: F811
+    site: Path,
     page: Any,
 ) -> None:
     errors: list[str] = []
@@ -39,7 +32,7 @@ def test_page_reloads_itself_after_an_edit(
 
 def test_error_overlay_appears_and_disappears(
     server: PreviewServer,
-    site: Path,  # noqa: F811
+    site: Path,
     page: Any,
 ) -> None:
     page.goto(server.url)
@@ -56,7 +49,7 @@ def test_error_overlay_appears_and_disappears(
 
 def test_css_change_applies_without_reload(
     server: PreviewServer,
-    site: Path,  # noqa: F811
+    site: Path,
     page: Any,
 ) -> None:
     page.goto(server.url)

@@ -17,6 +17,8 @@ import pytest
 
 from .conftest import FIXTURES, ROOT, run_pmsite
 
+pytestmark = pytest.mark.slow  # a real browser, and axe-core on every page
+
 ARTIFACTS = ROOT / "test-artifacts" / "screenshots"
 SUB_PATH = "product/"
 FIXTURE_PAGES = [
@@ -180,8 +182,8 @@ def test_search_finds_a_release_by_a_word_from_its_notes(
 ) -> None:
     page = chromium.new_page()
     page.goto(fixture_url + "search/")
-    page.locator("#search-input").fill("MDM")
-    results = page.locator("#search-results a")
+    page.locator("#pm--search-input").fill("MDM")
+    results = page.locator("#pm--search-results a")
     results.first.wait_for()
     assert results.all_inner_texts() == ["1.10.0 Offline beta"]
     results.first.click()
@@ -196,7 +198,7 @@ def test_search_page_lists_everything_without_javascript(
     context = chromium.new_context(java_script_enabled=False)
     page = context.new_page()
     page.goto(fixture_url + "search/")
-    listed = page.locator("#search-all a").all_inner_texts()
+    listed = page.locator("#pm--search-all a").all_inner_texts()
     assert "1.10.0 Offline beta" in listed
     assert "Offline mode" in listed
     assert "Offline beta retro" in listed

@@ -19,8 +19,8 @@ def test_keys_and_items_remember_their_lines() -> None:
         ("a:\n\t- b\n", 2, "YAML does not allow tabs"),
         ("a: [1,\n", 2, "YAML syntax error"),
         ("x: !!python/object:os.system {}\n", 1, "YAML tag '!!python/object:os.system'"),
-        ("a: 2026-02-30\n", 1, "invalid value '2026-02-30'"),
-        ("a: b: c\n", 1, "mapping values are not allowed"),
+        ("a: b: c\n", 1, "a: text with ': ' in it must be put in quotes, e.g. a: \"b: c\""),
+        ("a: b\n  c: d\n", 2, "indented more than the field above it"),
         ("a:\n  - `code` first\n", 2, "text that starts with ` must be put in quotes"),
     ],
 )
@@ -29,6 +29,14 @@ def test_errors_name_the_line(text: str, line: int, message: str) -> None:
         load_yaml(text)
     assert caught.value.line == line
     assert message in caught.value.message
+
+
+def test_an_impossible_date_is_text_for_the_field_to_report() -> None:
+    # 2026-02-30 has a date's shape: the field that wants a date reports it by name.
+    assert load_yaml("a: 2026-02-30\nb: 2026-02-28\n") == {
+        "a": "2026-02-30",
+        "b": dt.date(2026, 2, 28),
+    }
 
 
 def test_alias_bomb_is_refused_quickly() -> None:

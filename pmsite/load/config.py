@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from urllib.parse import urlsplit
 
 from pmsite.errors import ErrorList, quoted
@@ -14,6 +15,33 @@ SITE_KEYS = (
     "feed_limit",
 )
 MARKDOWN_KEYS = ("unsafe_html",)
+
+# A well-formed BCP 47 language tag (RFC 5646, section 2.1): language (with extended
+# language subtags), script, region, variants, extensions, private use; or a private-use
+# or grandfathered tag. The language is 2 or 3 letters: the 4 to 8 letter forms the
+# grammar allows are reserved, none is registered ('english' is not a language tag).
+_ALNUM = "[a-z0-9]"
+_LANGTAG = (
+    r"[a-z]{2,3}(?:-[a-z]{3}){0,3}"  # language, extended language subtags
+    r"(?:-[a-z]{4})?"  # script
+    r"(?:-(?:[a-z]{2}|[0-9]{3}))?"  # region
+    rf"(?:-(?:{_ALNUM}{{5,8}}|[0-9]{_ALNUM}{{3}}))*"  # variants
+    rf"(?:-[a-wyz0-9](?:-{_ALNUM}{{2,8}})+)*"  # extensions
+    rf"(?:-x(?:-{_ALNUM}{{1,8}})+)?"  # private use
+)
+_GRANDFATHERED = (
+    "en-gb-oed|i-ami|i-bnn|i-default|i-enochian|i-hak|i-klingon|i-lux|i-mingo|i-navajo"
+    "|i-pwn|i-tao|i-tay|i-tsu|sgn-be-fr|sgn-be-nl|sgn-ch-de|art-lojban|cel-gaulish"
+    "|no-bok|no-nyn|zh-guoyu|zh-hakka|zh-min|zh-min-nan|zh-xiang"
+)
+_BCP47 = re.compile(
+    rf"(?:{_LANGTAG}|x(?:-{_ALNUM}{{1,8}})+|{_GRANDFATHERED})", re.IGNORECASE | re.ASCII
+)
+
+
+def is_language_tag(text: str) -> bool:
+    """Whether ``text`` is a well-formed BCP 47 language tag (en, en-GB, zh-Hant-TW)."""
+    return _BCP47.fullmatch(text) is not None
 
 
 def http_url_problem(url: str) -> str | None:
@@ -50,6 +78,13 @@ def read_config(
         repo_url=fields.text("repo_url"),
         source=source,
     )
+    if not is_language_tag(config.language):
+        fields.error(
+            "language",
+            f"{quoted(config.language)} is not a BCP 47 language tag;"
+            " write one such as en, en-GB, pt-BR or zh-Hant",
+        )
+        config.language = "en"
     if config.base_url and (problem := base_url_problem(config.base_url)):
         fields.error("base_url", problem)
     if config.repo_url and (problem := http_url_problem(config.repo_url)):

@@ -8,13 +8,14 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+import re
 from collections.abc import Iterable
 from typing import Any
 
 from pmsite.errors import ErrorList, did_you_mean, quoted
 from pmsite.load.yamlload import YamlList, YamlMap
 from pmsite.model.items import Markdown
-from pmsite.model.timeframe import TARGET_FORMATS, Target, parse_date, parse_target
+from pmsite.model.timeframe import TARGET_FORMATS, Target, parse_target, read_date
 
 _TYPE_NAMES = {
     bool: "true/false",
@@ -25,6 +26,11 @@ _TYPE_NAMES = {
     dict: "a mapping",
     dt.date: "a date",
 }
+
+
+# 8,900 or 1,234,567.5: a number written with thousands separators, which YAML reads
+# as text.
+_GROUPED_NUMBER = re.compile(r"[-+]?\d{1,3}(?:,\d{3})+(?:\.\d+)?")
 
 
 def describe(value: Any) -> str:
@@ -61,19 +67,41 @@ class FieldReader:
         self.errors.add(self.source, line or self.line(key), f"{self.prefix}{key}: {message}")
 
     def finish(self) -> None:
-        for key in self.data:
-            if key not in self.known:
-                hint = did_you_mean(key, self.known)
-                self.error(key, f"unknown field{hint}; known fields: {', '.join(self.known)}")
+        keys = list(self.data)
+        for index, key in enumerate(keys):
+            if key in self.known:
+                continue
+            if index and self._split_number(keys[index - 1], key):
+                continue
+            hint = did_you_mean(key, self.known)
+            self.error(key, f"unknown field{hint}; known fields: {', '.join(self.known)}")
 
-    def get(self, key: str, required: bool = False) -> Any:
+    def _split_number(self, before: str, key: str) -> bool:
+        """Report ``{value: 8,900}`` (read as value 8 and a field '900') as the number it
+        was meant to be; False when ``key`` is not such a leftover."""
+        value = self.data.get(before)
+        if not (key.isdigit() and self.data[key] is None and type(value) is int):
+            return False
+        written = f"{value},{key}"
+        self.error(
+            before,
+            f"{written} reads as {value} and a field '{key}' (in {{...}} a comma separates"
+            f" fields); write the number without thousands separators: {value}{key}",
+        )
+        return True
+
+    def get(self, key: str, required: bool = False, hint: str = "") -> Any:
+        """The raw value of ``key``; a required one that is missing or empty is reported
+        (with ``hint``, the fix, after the problem)."""
         value = self.data.get(key)
         if value is None and required:
             if key in self.data:
-                self.error(key, "is required and must not be empty")
+                self.error(key, f"is required and must not be empty{hint}")
             else:
                 self.errors.add(
-                    self.source, self.data.line, f"{self.prefix}{key}: missing required field"
+                    self.source,
+                    self.data.line,
+                    f"{self.prefix}{key}: missing required field{hint}",
                 )
         return value
 
@@ -86,6 +114,9 @@ class FieldReader:
             return None
         if not isinstance(value, kinds):
             hint = " (put it in quotes)" if str in kinds else ""
+            if isinstance(value, str) and _GROUPED_NUMBER.fullmatch(value.strip()):
+                plain = value.strip().replace(",", "")
+                hint = f" ({quoted(value)}: write it without thousands separators: {plain})"
             self.error(key, f"must be {what}, got {describe(value)}{hint}")
             return None
         return value
@@ -118,13 +149,17 @@ class FieldReader:
             return ""
         return value
 
-    def date(self, key: str, required: bool = False) -> dt.date | None:
-        value = self.get(key, required)
+    def date(self, key: str, required: bool = False, hint: str = "") -> dt.date | None:
+        value = self.get(key, required, hint)
         if value is None:
             return None
-        day = parse_date(value)
+        day, why = read_date(value)
         if day is None:
-            self.error(key, f"{quoted(value)} is not a date; write it as YYYY-MM-DD")
+            self.error(
+                key,
+                f"{quoted(value)} is not a date{f' ({why})' if why else ''};"
+                " write it as YYYY-MM-DD",
+            )
         return day
 
     def target(self, key: str) -> Target | None:

@@ -19,8 +19,15 @@ from pmsite import MAX_FILE_ENV
 from pmsite.digest import digest
 from pmsite.errors import ErrorList, UsageError, did_you_mean, display_path
 from pmsite.load.walk import is_ignored_name, listing
-from pmsite.load.yamlload import YamlError, YamlMap, load_yaml
+from pmsite.load.yamlload import (
+    FORBIDDEN_CHARACTERS,
+    YamlError,
+    YamlMap,
+    character_problem,
+    load_yaml,
+)
 from pmsite.model.kinds import FOLDERS
+from pmsite.model.semver import parse_version
 
 STATIC_FOLDER = "static"
 SITE_FILE = "site.yaml"
@@ -51,6 +58,15 @@ class RawDocument:
 
 
 @dataclass(frozen=True)
+class Claim:
+    """The identity a content file claims although it could not be read (broken YAML,
+    no front matter...): references to it are then not reported a second time."""
+
+    kind: str
+    keys: tuple[str, ...]  # slugs, or for a release the versions it may have
+
+
+@dataclass(frozen=True)
 class ContentTree:
     """Everything found under content/: the site settings, the items, the static files."""
 
@@ -60,6 +76,7 @@ class ContentTree:
     static_files: list[Path]
     content_dir: Path
     site_digest: str = ""
+    claims: tuple[Claim, ...] = ()  # of the files that could not be read
 
 
 class DocumentCache:
@@ -71,13 +88,17 @@ class DocumentCache:
     """
 
     def __init__(self) -> None:
-        self._entries: dict[Path, tuple[tuple[int, int, int], RawDocument | None, ErrorList]] = {}
+        self._entries: dict[
+            Path, tuple[tuple[int, int, int], RawDocument | Claim | None, ErrorList]
+        ] = {}
 
     def forget(self, paths: Iterable[Path]) -> None:
         for path in paths:
             self._entries.pop(path, None)
 
-    def read(self, kind: str, path: Path, site_dir: Path, errors: ErrorList) -> RawDocument | None:
+    def read(
+        self, kind: str, path: Path, site_dir: Path, errors: ErrorList
+    ) -> RawDocument | Claim | None:
         try:
             stat = path.stat()
         except OSError:
@@ -107,6 +128,7 @@ def read_content(
     site_display = display_path(content_dir / SITE_FILE, site_dir)
     site_data, site_digest = _read_site_file(content_dir / SITE_FILE, site_dir, errors)
     documents: list[RawDocument] = []
+    claims: list[Claim] = []
     static_files: list[Path] = []
     root_real = content_dir.resolve()
     try:
@@ -130,7 +152,9 @@ def read_content(
                     document = _read_item(kind, path, site_dir, errors)
                 else:
                     document = cache.read(kind, path, site_dir, errors)
-                if document is not None and take is not None:
+                if isinstance(document, Claim):
+                    claims.append(document)
+                elif document is not None and take is not None:
                     take(document)
                 elif document is not None:
                     documents.append(document)
@@ -146,7 +170,9 @@ def read_content(
             )
         else:
             errors.warn(shown, None, "ignored: only site.yaml and folders belong in content/")
-    return ContentTree(site_data, site_display, documents, static_files, content_dir, site_digest)
+    return ContentTree(
+        site_data, site_display, documents, static_files, content_dir, site_digest, tuple(claims)
+    )
 
 
 def _walk_files(
@@ -376,12 +402,31 @@ def _parse_mapping(
     return data
 
 
-def _read_item(kind: str, path: Path, site_dir: Path, errors: ErrorList) -> RawDocument | None:
+def _read_item(
+    kind: str, path: Path, site_dir: Path, errors: ErrorList
+) -> RawDocument | Claim | None:
+    """The document in ``path``; when its text cannot be split or parsed (the problem is
+    reported), the identity it claims; None when it cannot be read at all."""
     shown = display_path(path, site_dir)
     text = read_text(path, shown, errors)
     if text is None:
-        return None
-    return document_from_text(kind, path, shown, text, errors)
+        return _claim(kind, path, "")
+    document = document_from_text(kind, path, shown, text, errors)
+    return document if document is not None else _claim(kind, path, text)
+
+
+_VERSION_LINE = re.compile(r"""^version:[ \t]*["']?([^"'\s#]+)""", re.MULTILINE)
+
+
+def _claim(kind: str, path: Path, text: str) -> Claim:
+    """What a file that could not be read claims: its slug (its file name) or, for a
+    release, the version a 'version:' line gives and its file name if that is one."""
+    stem = unicodedata.normalize("NFC", path.stem)
+    if kind != "release":
+        return Claim(kind, (stem.lower(),))
+    written = [found[1] for found in _VERSION_LINE.finditer(text)][:1]
+    versions = [v for v in (*written, stem) if parse_version(v) is not None]
+    return Claim(kind, tuple(dict.fromkeys(versions)))
 
 
 def document_from_text(
@@ -414,10 +459,25 @@ def document_from_text(
         data = _parse_mapping(front, 2, shown, errors, what="front matter")
         if data is None:
             return None
+        body = _checked_body(body, body_line, shown, errors)
     text_digest = digest(text)
     # macOS writes decomposed names (e + U+0301); the slug is the composed form.
     stem = unicodedata.normalize("NFC", path.stem)
     return RawDocument(kind, path, shown, stem, data, body, body_line, is_yaml, text_digest)
+
+
+def _checked_body(body: str, first_line: int, shown: str, errors: ErrorList) -> str:
+    """A Markdown body without the characters no page may hold (control characters,
+    noncharacters); finding any is an error at the first one's line (as in YAML text),
+    and the body is kept without them so that the item still links."""
+    found = FORBIDDEN_CHARACTERS.search(body)
+    if found is None:
+        return body
+    count = len(FORBIDDEN_CHARACTERS.findall(body))
+    line = first_line + body.count("\n", 0, found.start())
+    more = f" ({count} in the body)" if count > 1 else ""
+    errors.add(shown, line, f"body contains {character_problem(found[0])}{more}; remove it")
+    return FORBIDDEN_CHARACTERS.sub("", body)
 
 
 def _split_front_matter(text: str, shown: str, errors: ErrorList) -> tuple[str, str, int] | None:

@@ -8,10 +8,13 @@ not depend on --drafts; links to items left out of this build are simply not sho
 from __future__ import annotations
 
 import itertools
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Collection, Iterable, Sequence
+from dataclasses import dataclass
+from pathlib import PurePosixPath
 from typing import TypeVar, cast
 
 from pmsite.errors import ErrorList, did_you_mean, quoted
+from pmsite.load.files import Claim
 from pmsite.model.items import (
     Goal,
     Item,
@@ -25,7 +28,14 @@ from pmsite.model.items import (
     Tag,
 )
 from pmsite.model.kinds import KINDS, Kind
-from pmsite.model.urls import RESERVED_NAMES, assign_item_url, assign_tag_url, tag_slug
+from pmsite.model.semver import parse_version
+from pmsite.model.urls import (
+    RESERVED_NAMES,
+    assign_item_url,
+    assign_tag_url,
+    tag_slug,
+    tag_spelling,
+)
 
 T = TypeVar("T", bound=Item)
 
@@ -36,11 +46,13 @@ def assemble_site(
     errors: ErrorList,
     include_drafts: bool = False,
     audience: str = "public",
+    claims: Iterable[Claim] = (),
 ) -> Site:
     """Link, order and filter ``items`` into a Site; problems go to ``errors``.
 
     Drafts are left out unless ``include_drafts``; items for an internal audience are left
-    out of a public build."""
+    out of a public build. ``claims`` are the identities of files that could not be read
+    (their problem is already reported): references to them are not reported again."""
     found = {
         kind.name: _unique([item for item in items if item.kind == kind.name], kind, errors)
         for kind in KINDS
@@ -50,28 +62,29 @@ def assemble_site(
     reflections = cast("dict[str, Reflection]", found["reflection"])
     metrics = cast("dict[str, Metric]", found["metric"])
     _check_page_slugs(cast("dict[str, Page]", found["page"]).values(), errors)
+    _check_tags(items, errors)
 
+    def shown(item: Item) -> bool:
+        """Whether the item is in this build (drafts and audiences)."""
+        return (include_drafts or not item.draft) and (
+            audience == "internal" or item.audience != "internal"
+        )
+
+    refs = _References(errors, _claimed(claims, items), shown)
     for goal in goals.values():
         goal.lane = lane_of(goal)
-        _resolve_metric_targets(goal, goal.metrics, metrics, errors)
+        refs.metric_targets(goal, goal.metrics, metrics)
     for release in releases.values():
-        release.goals = _resolve(release, release.goal_slugs, goals, "goals", "goal", errors)
-        _resolve_metric_targets(release, release.metrics, metrics, errors)
+        release.goals = refs.resolve(release, release.goal_slugs, goals, "goals", "goal")
+        refs.metric_targets(release, release.metrics, metrics)
     for reflection in reflections.values():
-        reflection.goals = _resolve(
-            reflection, reflection.goal_slugs, goals, "goals", "goal", errors
-        )
-        reflection.releases = _resolve(
-            reflection, reflection.release_versions, releases, "releases", "release", errors
+        reflection.goals = refs.resolve(reflection, reflection.goal_slugs, goals, "goals", "goal")
+        reflection.releases = refs.resolve(
+            reflection, reflection.release_versions, releases, "releases", "release"
         )
 
     def visible(found: dict[str, T]) -> list[T]:
-        return [
-            item
-            for item in found.values()
-            if (include_drafts or not item.draft)
-            and (audience == "internal" or item.audience != "internal")
-        ]
+        return [item for item in found.values() if shown(item)]
 
     site = Site(
         config=config,
@@ -80,7 +93,7 @@ def assemble_site(
         include_drafts=include_drafts,
         audience=audience,
     )
-    _link(site, errors)
+    _link(site)
     return site
 
 
@@ -89,6 +102,19 @@ def lane_of(goal: Goal) -> str:
     if goal.horizon:
         return goal.horizon
     return {"in-progress": "now", "at-risk": "now", "planned": "next"}.get(goal.status, "")
+
+
+def _claimed(claims: Iterable[Claim], items: Iterable[Item]) -> set[tuple[str, str]]:
+    """(kind, slug) of every file that has an error instead of an identity: files that
+    could not be read, and releases whose version is unusable (their file name, when it
+    is a version, as `pmsite new release` names them)."""
+    claimed = {(claim.kind, key) for claim in claims for key in claim.keys}
+    for item in items:
+        if item.kind == "release" and not item.slug:
+            stem = PurePosixPath(item.source).stem
+            if parse_version(stem) is not None:
+                claimed.add(("release", stem))
+    return claimed
 
 
 def _unique(items: list[Item], kind: Kind, errors: ErrorList) -> dict[str, Item]:
@@ -120,55 +146,70 @@ def _check_page_slugs(pages: Iterable[Page], errors: ErrorList) -> None:
             )
 
 
-def _resolve(
-    item: Item,
-    references: Sequence[tuple[str, int]],
-    targets: dict[str, T],
-    field: str,
-    kind: str,
-    errors: ErrorList,
-) -> list[T]:
-    resolved = []
-    for reference, line in references:
-        key = reference if kind == "release" else reference.lower()
-        target = targets.get(key)
-        if target is None:
-            errors.add(
-                item.source,
-                line,
-                f"{field}: unknown {kind} {quoted(reference)}{did_you_mean(reference, targets)}",
-            )
-        elif target not in resolved:
-            resolved.append(target)
-    return resolved
+@dataclass
+class _References:
+    """Resolves references: every item counts (drafts too, so validity does not depend
+    on --drafts), only the items in this build are suggested ("did you mean"), and
+    references to claimed identities (files with errors) are not reported again."""
+
+    errors: ErrorList
+    claimed: Collection[tuple[str, str]]
+    shown: Callable[[Item], bool]
+
+    def unknown(
+        self, item: Item, line: int, field: str, kind: str, reference: str, targets: dict[str, T]
+    ) -> None:
+        suggestions = [key for key, target in targets.items() if self.shown(target)]
+        self.errors.add(
+            item.source,
+            line,
+            f"{field}: unknown {kind} {quoted(reference)}{did_you_mean(reference, suggestions)}",
+        )
+
+    def resolve(
+        self,
+        item: Item,
+        references: Sequence[tuple[str, int]],
+        targets: dict[str, T],
+        field: str,
+        kind: str,
+    ) -> list[T]:
+        resolved = []
+        for reference, line in references:
+            key = reference if kind == "release" else reference.lower()
+            target = targets.get(key)
+            if target is None and (kind, key) not in self.claimed:
+                self.unknown(item, line, field, kind, reference, targets)
+            elif target is not None and target not in resolved:
+                resolved.append(target)
+        return resolved
+
+    def metric_targets(
+        self, item: Item, targets: list[MetricTarget], metrics: dict[str, Metric]
+    ) -> None:
+        for target in targets:
+            if not target.metric_slug:
+                continue
+            key = target.metric_slug.lower()
+            metric = metrics.get(key)
+            if metric is None:
+                if ("metric", key) not in self.claimed:
+                    self.unknown(
+                        item, target.line, "metrics", "metric", target.metric_slug, metrics
+                    )
+                continue
+            target.metric = metric
+            target.name = metric.name
+            target.unit = metric.unit
+            target.direction = metric.direction
+            if metric.points:
+                target.current = metric.points[-1].value
+                target.current_date = metric.points[-1].date
+                if target.baseline is None:
+                    target.baseline = metric.points[0].value
 
 
-def _resolve_metric_targets(
-    item: Item, targets: list[MetricTarget], metrics: dict[str, Metric], errors: ErrorList
-) -> None:
-    for target in targets:
-        if not target.metric_slug:
-            continue
-        metric = metrics.get(target.metric_slug.lower())
-        if metric is None:
-            errors.add(
-                item.source,
-                target.line,
-                f"metrics: unknown metric '{target.metric_slug}'"
-                f"{did_you_mean(target.metric_slug, metrics)}",
-            )
-            continue
-        target.metric = metric
-        target.name = metric.name
-        target.unit = metric.unit
-        target.direction = metric.direction
-        if metric.points:
-            target.current = metric.points[-1].value
-            if target.baseline is None:
-                target.baseline = metric.points[0].value
-
-
-def _link(site: Site, errors: ErrorList) -> None:
+def _link(site: Site) -> None:
     """URLs, previous/next releases, backlinks and tags, among visible items only."""
     for item in site.items():
         assign_item_url(item)
@@ -193,27 +234,48 @@ def _link(site: Site, errors: ErrorList) -> None:
             release.reflections.append(reflection)
     measured: list[Goal | Release] = [*site.goals, *site.releases]
     for item in measured:
+        # A measure of a metric left out of this build (a draft, an internal metric in
+        # a public build) is left out with it: its name and values are not shown.
+        item.metrics = [t for t in item.metrics if not t.metric_slug or id(t.metric) in visible]
         for target in item.metrics:
             if target.metric is None:
-                continue
-            if id(target.metric) not in visible:
-                target.metric = None
                 continue
             if isinstance(item, Goal) and item not in target.metric.goals:
                 target.metric.goals.append(item)
             elif isinstance(item, Release) and item not in target.metric.releases:
                 target.metric.releases.append(item)
-    site.tags = _collect_tags(site, errors)
+    site.tags = _collect_tags(site)
 
 
-def _collect_tags(site: Site, errors: ErrorList) -> list[Tag]:
-    tags: dict[str, Tag] = {}
-    for item in site.items():
+def _check_tags(items: Iterable[Item], errors: ErrorList) -> None:
+    """Every tag of every item (drafts and internal ones too, so that a site's validity
+    does not depend on the build's options) needs a slug, and two spellings that are
+    not the same tag (``tag_spelling``) must not share one: 'NET' and '.NET' would
+    share tags/net/."""
+    first: dict[str, tuple[str, str, int]] = {}  # slug -> (name, file, line)
+    for item in items:
         for name, line in item.tag_names:
             slug = tag_slug(name)
             if not slug:
                 errors.add(item.source, line, f"tags: {quoted(name)} has no letters or digits")
                 continue
+            seen = first.setdefault(slug, (name, item.source, line))
+            if tag_spelling(seen[0]) != tag_spelling(name):
+                errors.add(
+                    item.source,
+                    line,
+                    f"tags: {quoted(name)} and {quoted(seen[0])} ({seen[1]}:{seen[2]}) would"
+                    f" share the tag page tags/{slug}/; spell them the same, or rename one",
+                )
+
+
+def _collect_tags(site: Site) -> list[Tag]:
+    tags: dict[str, Tag] = {}
+    for item in site.items():
+        for name, _ in item.tag_names:
+            slug = tag_slug(name)
+            if not slug:
+                continue  # reported by _check_tags
             tag = tags.setdefault(slug, Tag(name=name, slug=slug))
             if item not in tag.items:
                 tag.items.append(item)

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import csv
 import io
-import itertools
 import math
 from collections.abc import Callable
 from pathlib import Path
@@ -39,7 +38,7 @@ from pmsite.model.items import (
 )
 from pmsite.model.kinds import BY_NAME, Kind
 from pmsite.model.semver import parse_version
-from pmsite.model.timeframe import parse_date
+from pmsite.model.timeframe import read_date
 from pmsite.model.urls import is_file_slug
 
 METRIC_REF_KEYS = ("metric", "target", "baseline")
@@ -128,12 +127,14 @@ def reader_of(kind: Kind) -> Reader:
 
 
 def _common(document: RawDocument, fields: FieldReader, title: str, **kwargs: object) -> dict:
+    summary = fields.text("summary")
     return {
         "kind": document.kind,
         "source": document.display,
         "line": document.data.line,
         "title": title,
-        "summary": fields.text("summary"),
+        "summary": summary,
+        "summary_markdown": Markdown(summary, inline=True),
         "tag_names": fields.text_list("tags"),
         "draft": fields.boolean("draft"),
         "audience": fields.choice("audience", AUDIENCES) or "public",
@@ -182,7 +183,7 @@ def read_release(document: RawDocument, fields: FieldReader, site_dir: Path) -> 
         **_common(document, fields, fields.text("title"), slug=version_text if version else ""),
         version=version,
         status=status,
-        date=fields.date("date", required=status != "planned"),
+        date=fields.date("date", required=status != "planned", hint=_RELEASE_DATE_HINT),
         target=fields.target("target"),
         highlights=fields.markdown_list("highlights"),
         changes=_changes(fields),
@@ -194,6 +195,12 @@ def read_release(document: RawDocument, fields: FieldReader, site_dir: Path) -> 
     if not release.title:
         release.title = f"Version {version_text}" if version_text else document.stem
     return release
+
+
+_RELEASE_DATE_HINT = (
+    ": the day it was released, e.g. date: 2026-11-15;"
+    " a release that is not out yet needs status: planned"
+)
 
 
 def _changes(fields: FieldReader) -> dict[str, list[Markdown]]:
@@ -262,7 +269,7 @@ def read_metric(document: RawDocument, fields: FieldReader, site_dir: Path) -> M
 
 
 def _yaml_points(fields: FieldReader) -> list[Point]:
-    points: list[Point] = []
+    points: list[tuple[Point, int, str]] = []  # (point, line, how messages name it)
     for index, (entry, line) in enumerate(fields.items("points")):
         if not isinstance(entry, YamlMap):
             fields.error("points", f"each point is {{date, value}}, got {describe(entry)}", line)
@@ -272,8 +279,8 @@ def _yaml_points(fields: FieldReader) -> list[Point]:
         day, value = point.date("date", required=True), point.number("value", required=True)
         point.finish()
         if day is not None and value is not None:
-            points.append(Point(day, value))
-    return _check_point_dates(points, fields, fields.line("points"), fields.source)
+            points.append((Point(day, value), point.line("date"), point.prefix))
+    return _check_point_dates(points, fields.errors, fields.source)
 
 
 def _csv_points(document: RawDocument, fields: FieldReader, site_dir: Path) -> list[Point]:
@@ -306,26 +313,61 @@ def csv_points(text: str, shown: str, fields: FieldReader) -> list[Point]:
     for number, row in enumerate(rows[1:], start=2):
         if not row or not "".join(row).strip():
             continue
-        day = parse_date(row[0]) if len(row) == 2 else None
-        try:
-            value = float(row[1]) if len(row) == 2 else None
-        except ValueError:
-            value = None
-        if value is not None and not math.isfinite(value):
-            value = None
-        if day is None or value is None:
-            fields.errors.add(shown, number, f"expected 'YYYY-MM-DD,number', got {','.join(row)!r}")
+        if len(row) != 2:
+            fields.errors.add(
+                shown,
+                number,
+                f"expected 'YYYY-MM-DD,number', got {quoted(','.join(row))}"
+                f" ({len(row)} cells; a number has no thousands separators: 8900, not 8,900)",
+            )
             continue
-        points.append(Point(day, value))
-    return _check_point_dates(points, fields, 1, shown)
+        day, why = read_date(row[0])
+        if day is None:
+            reason = f" ({why})" if why else ""
+            fields.errors.add(
+                shown,
+                number,
+                f"date: {quoted(row[0].strip())} is not a date{reason}; write it as YYYY-MM-DD",
+            )
+        value = _csv_number(row[1])
+        if value is None:
+            fields.errors.add(
+                shown,
+                number,
+                f"value: {quoted(row[1].strip())} is not a number;"
+                " write it like 8900.5 (no thousands separators, no unit)",
+            )
+        if day is not None and value is not None:
+            points.append((Point(day, value), number, ""))
+    return _check_point_dates(points, fields.errors, shown)
 
 
-def _check_point_dates(points: list[Point], fields: FieldReader, line: int, shown: str) -> list:
-    points.sort(key=lambda point: point.date)
-    for before, after in itertools.pairwise(points):
-        if before.date == after.date:
-            fields.errors.add(shown, line, f"two points share the date {after.date.isoformat()}")
-    return points
+def _csv_number(text: str) -> float | None:
+    try:
+        value = float(text)
+    except ValueError:
+        return None
+    return value if math.isfinite(value) else None
+
+
+def _check_point_dates(
+    points: list[tuple[Point, int, str]], errors: ErrorList, shown: str
+) -> list[Point]:
+    """The points by date; a second point on a day (date-times count by their date) is
+    an error at its own line, naming the line of the first."""
+    first: dict[object, int] = {}
+    for point, line, prefix in points:
+        day = point.date.isoformat()
+        if point.date in first:
+            errors.add(
+                shown,
+                line,
+                f"{prefix}date: {day} is also the date of the point on line"
+                f" {first[point.date]}; a metric has one value per day",
+            )
+        else:
+            first[point.date] = line
+    return sorted((point for point, _, _ in points), key=lambda point: point.date)
 
 
 def _metric_targets(fields: FieldReader) -> list[MetricTarget]:

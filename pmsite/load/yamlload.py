@@ -10,6 +10,7 @@ before libyaml has read the rest of a hostile document.
 
 from __future__ import annotations
 
+import json
 import re
 from dataclasses import dataclass, field
 from typing import Any, cast
@@ -35,8 +36,26 @@ _SCALAR_TAGS = {
 _MAP_TAG = "tag:yaml.org,2002:map"
 _SEQ_TAG = "tag:yaml.org,2002:seq"
 _MERGE_TAG = "tag:yaml.org,2002:merge"
-# C0 and C1 control characters except tab and newline, and DEL.
-_CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+_TIMESTAMP_TAG = "tag:yaml.org,2002:timestamp"
+# Characters no HTML page may hold: C0 and C1 control characters except tab and
+# newline, DEL, and the noncharacters (U+FDD0..U+FDEF, and the last two of each plane).
+# Text fields and Markdown bodies are checked against the same rule.
+FORBIDDEN_CHARACTERS = re.compile(
+    "[\x00-\x08\x0b-\x1f\x7f-\x9f\ufdd0-\ufdef"
+    + "".join(
+        f"{chr(plane + 0xFFFE)}{chr(plane + 0xFFFF)}" for plane in range(0, 0x110000, 0x10000)
+    )
+    + "]"
+)
+_CONTROL = FORBIDDEN_CHARACTERS
+
+
+def character_problem(character: str) -> str:
+    """'the control character U+001B' or 'the noncharacter U+FDD0', for messages."""
+    what = "control character" if ord(character) <= 0x9F else "noncharacter"
+    return f"the {what} U+{ord(character):04X}"
+
+
 # The tag libyaml's resolver gives each plain scalar seen (keys and common values).
 _PLAIN_TAGS: dict[str, str] = {}
 
@@ -99,11 +118,45 @@ def _syntax_error(error: yaml.MarkedYAMLError, text: str, first_line: int) -> Ya
     line_text = lines[mark.line] if mark is not None and mark.line < len(lines) else ""
     if "\t" in line_text:
         detail += "; YAML does not allow tabs for indentation, use spaces"
+    elif "mapping values are not allowed" in problem:
+        if hint := _quote_hint(line_text):
+            return YamlError(line, hint)
+        if mark is not None and _indented_under_a_value(lines, mark.line):
+            detail += "; this line is indented more than the field above it: line them up"
     elif "cannot start any token" in problem and mark is not None:
         character = line_text[mark.column : mark.column + 1]
         if character in ("`", "@"):
             detail += f"; text that starts with {character} must be put in quotes"
     return YamlError(line, detail)
+
+
+_KEY_AND_TEXT = re.compile(r"\s*(-\s+)?([^\s'\"#:\[{-][^:]*?):\s+(.*\S)\s*")
+
+
+def _quote_hint(line_text: str) -> str | None:
+    """For 'summary: Checkout: weekly list' (a second ': ' YAML reads as a mapping): the
+    field and the fix, the line with its text in quotes."""
+    found = _KEY_AND_TEXT.fullmatch(line_text)
+    if found is None:
+        return None
+    dash, key, text = found.groups()
+    if ": " not in text and not text.endswith(":"):
+        return None  # one ': ' only: the problem is elsewhere (indentation...)
+    if dash:  # a list entry: the whole entry is the text
+        example = "- " + json.dumps(f"{key}: {text}", ensure_ascii=False)
+        return f"text with ': ' in it must be put in quotes, e.g. {example}"
+    example = f"{key}: " + json.dumps(text, ensure_ascii=False)
+    return f"{_short(key)}: text with ': ' in it must be put in quotes, e.g. {example}"
+
+
+def _indented_under_a_value(lines: list[str], index: int) -> bool:
+    """Whether line ``index`` is indented under a 'key: value' line (a field that
+    slipped to the right of the one above it)."""
+    text = lines[index] if index < len(lines) else ""
+    indent = len(text) - len(text.lstrip(" "))
+    above = next((line for line in reversed(lines[:index]) if line.strip()), "")
+    found = _KEY_AND_TEXT.fullmatch(above)
+    return bool(found and not found[1] and indent > len(above) - len(above.lstrip(" ")))
 
 
 def _reader_error(error: yaml.reader.ReaderError, text: str, first_line: int) -> YamlError:
@@ -292,6 +345,9 @@ class _Builder:
         try:
             return self.loader.yaml_constructors[tag](self.loader, node)
         except (yaml.YAMLError, ValueError, OverflowError) as error:
+            if tag == _TIMESTAMP_TAG:
+                # 2026-02-30: text, which the field that wants a date reports by name.
+                return event.value
             reason = str(error)
             if "integer string conversion" in reason:
                 reason = "too many digits for a number"
@@ -305,7 +361,7 @@ class _Builder:
         if found is not None:
             raise YamlError(
                 self.line(event),
-                f"text contains the control character U+{ord(found[0]):04X}; remove it",
+                f"text contains {character_problem(found[0])}; remove it",
             )
 
     def check_tag(self, event: yaml.CollectionStartEvent, kind: type, allowed: set[str]) -> None:

@@ -8,8 +8,10 @@ from __future__ import annotations
 
 import copy
 import datetime as dt
+import re
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import MISSING, dataclass, field, fields
+from html import escape, unescape
 from typing import TYPE_CHECKING, Any, Self, TypeVar, cast
 
 from pmsite.history.model import PlanningAccuracy, RoadmapHistory, lateness
@@ -29,6 +31,11 @@ DIRECTIONS = ("up", "down")
 # Keep a Changelog order: the order the release page shows them in.
 CHANGE_CATEGORIES = ("added", "changed", "deprecated", "removed", "fixed", "security")
 REFLECTION_SECTIONS = ("wins", "setbacks", "learnings", "next")
+
+
+# Block elements an inline summary must not turn into; any tag (for plain text).
+_BLOCK_TAG = re.compile(r"<(?:p|ul|ol|li|h[1-6]|hr|blockquote|pre|table|div|dl)\b")
+_TAG = re.compile(r"<[^>]*>")
 
 
 def as_percent(progress: float | None) -> int | None:
@@ -111,6 +118,7 @@ class Item:
     url: str = field(default="", metadata=LINKED)
     output_path: str = field(default="", metadata=LINKED)
     summary: str = ""
+    summary_markdown: Markdown = field(default_factory=lambda: Markdown("", inline=True))
     tags: list[Tag] = field(default_factory=list, metadata=LINKED)
     draft: bool = False
     body: Markdown = field(default_factory=lambda: Markdown(""))
@@ -133,7 +141,23 @@ class Item:
 
     def texts(self) -> Iterator[Markdown]:
         """Every Markdown field of the item, for the markup stage."""
+        yield self.summary_markdown
         yield self.body
+
+    @property
+    def summary_html(self) -> str:
+        """The summary's inline Markdown as HTML (`code`, **strong**, links), for lists
+        and leads; as escaped text when it would make a block (a list, a heading...),
+        which a one-line summary inside a paragraph cannot hold."""
+        html = self.summary_markdown.html
+        if not html or _BLOCK_TAG.search(html):
+            return escape(self.summary)
+        return html
+
+    @property
+    def summary_text(self) -> str:
+        """The summary as plain text, Markdown marks taken off (meta descriptions)."""
+        return unescape(_TAG.sub("", self.summary_html))
 
     @property
     def list_title(self) -> str:
@@ -197,6 +221,7 @@ class Metric(Item):
         return self.points[-1] if self.points else None
 
     def texts(self) -> Iterator[Markdown]:
+        yield self.summary_markdown
         yield self.body
         yield self.description
 
@@ -214,14 +239,17 @@ class MetricTarget:
     metric: Metric | None = None
     metric_slug: str = ""
     line: int = 0
+    current_date: dt.date | None = None  # the day of the metric's latest point, if any
 
     @property
     def progress(self) -> float | None:
-        """How far from baseline to target the current value is, 0.0 to 1.0.
+        """How far from baseline to target the current value is: 0.0 at the baseline,
+        1.0 at the target.
 
-        A target already met (at or beyond it in the metric's direction) is 1.0; a
-        current value that moved the wrong way, or a target on the wrong side of the
-        baseline for the direction, is 0.0 until the target is met.
+        A target already met (at or beyond it in the metric's direction) is 1.0. A
+        current value worse than the baseline is below 0.0 (-0.5: it moved away from the
+        target by half the distance to it), so a regression shows. A target on the wrong
+        side of the baseline for the direction is 0.0 until the target is met.
         """
         if self.baseline is None or self.current is None or self.target is None:
             return None
@@ -230,7 +258,13 @@ class MetricTarget:
         span = self.target - self.baseline
         if (span < 0) != (self.direction == "down") or span == 0:
             return 0.0
-        return max(0.0, min(1.0, (self.current - self.baseline) / span))
+        return min(1.0, (self.current - self.baseline) / span)
+
+    @property
+    def worse_than_baseline(self) -> bool:
+        """The current value moved away from the target, past the baseline."""
+        progress = self.progress
+        return progress is not None and progress < 0
 
     def _met(self) -> bool:
         assert self.current is not None and self.target is not None
@@ -270,7 +304,8 @@ class Goal(Item):
 
     @property
     def progress(self) -> float | None:
-        """The mean progress of the goal's measurable metrics; done goals are complete."""
+        """The mean progress of the goal's measurable metrics (below 0.0 when they are,
+        on the whole, worse than their baselines); done goals are complete."""
         if self.status == "done":
             return 1.0
         values = [m.progress for m in self.metrics if m.progress is not None]
@@ -341,6 +376,7 @@ class Release(Item):
         return sum(len(notes) for notes in self.changes.values())
 
     def texts(self) -> Iterator[Markdown]:
+        yield self.summary_markdown
         yield from self.breaking
         yield from self.highlights
         for notes in self.changes.values():
@@ -371,6 +407,7 @@ class Reflection(Item):
         return [(name, getattr(self, name)) for name in REFLECTION_SECTIONS]
 
     def texts(self) -> Iterator[Markdown]:
+        yield self.summary_markdown
         for _, notes in self.sections:
             yield from notes
         yield self.body
@@ -463,16 +500,19 @@ class Site:
 
     @property
     def timeline(self) -> list[tuple[str, list[Goal]]]:
-        """Active goals by the quarter their target ends in, earliest first, then the
-        ones with no target as "Unscheduled"."""
-        quarters: dict[str, list[Goal]] = {}
+        """Active goals by target period (``Target.period``: the quarter a quarter, month
+        or date falls in; a half-year as itself), the period ending first first (on the
+        same last day, the shorter period first: 2027-Q4, then 2027-H2), then the goals
+        with no target as "Unscheduled"."""
+        periods: dict[Target, list[Goal]] = {}
         unscheduled = []
         for goal in sorted(self.active_goals, key=lambda g: g.target.sort_key if g.target else ()):
             if goal.target is None:
                 unscheduled.append(goal)
             else:
-                quarters.setdefault(goal.target.quarter, []).append(goal)
-        lanes = list(quarters.items())
+                periods.setdefault(goal.target.period, []).append(goal)
+        order = sorted(periods, key=lambda p: (p.end, -p.start.toordinal()))
+        lanes = [(period.text, periods[period]) for period in order]
         return [*lanes, ("Unscheduled", unscheduled)] if unscheduled else lanes
 
     @property

@@ -45,6 +45,7 @@ class Kind:
     scaffold_suffix: str = ".md"
     title_key: str = "title"  # the key the item's title is read from
     slug_label: str = "slug"  # what an item's identity is called in messages
+    list_page: str = ""  # the list page's template, when not <folder>.html
 
     @property
     def allowed_keys(self) -> tuple[str, ...]:
@@ -58,7 +59,9 @@ class Kind:
 
     @property
     def list_template(self) -> str:
-        return f"{self.folder}.html"
+        """The template of the list page: ``<folder>.html`` unless ``list_page`` says
+        otherwise (a kind whose folder is its name: "evidence")."""
+        return self.list_page or f"{self.folder}.html"
 
 
 KINDS: tuple[Kind, ...] = (
@@ -123,6 +126,8 @@ KINDS: tuple[Kind, ...] = (
     ),
 )
 
+_templates = [t for kind in KINDS for t in (kind.template, kind.list_template)]
+assert len(set(_templates)) == len(_templates), "two kinds' pages share a template"
 BY_NAME = {kind.name: kind for kind in KINDS}
 BY_FOLDER = {kind.folder: kind for kind in KINDS}
 # content/<folder>/ -> kind name

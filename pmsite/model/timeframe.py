@@ -28,6 +28,17 @@ class Target:
         return f"{self.end.year}-Q{(self.end.month - 1) // 3 + 1}"
 
     @property
+    def period(self) -> Target:
+        """The roadmap timeline's lane for this target: a half-year is its own lane
+        (2027-H2 is not a quarter); a quarter, a month or a date sits in the quarter it
+        falls in (Nov 2027 and 2027-11-15 in 2027-Q4)."""
+        if self.kind in ("half", "quarter"):
+            return self
+        quarter = parse_target(self.quarter)
+        assert quarter is not None
+        return quarter
+
+    @property
     def label(self) -> str:
         if self.kind == "month":
             return f"{calendar.month_abbr[self.start.month]} {self.start.year}"
@@ -68,15 +79,47 @@ def parse_target(value: object) -> Target | None:
     return Target(day.isoformat(), "date", day, day) if day else None
 
 
-def parse_date(value: object) -> dt.date | None:
-    """A date from a YAML date or an ISO 'YYYY-MM-DD' string, or None."""
+# A date, optionally with a time of day and an offset: YAML's timestamp (what an
+# unquoted value is read as; seconds may be left out), so that quoted and unquoted
+# values follow one rule.
+_DATE_TIME = re.compile(
+    r"(?P<date>(?P<year>\d{4})-(?P<month>\d\d)-(?P<day>\d\d)"
+    r"|(?P<y>\d{4})-(?P<m>\d\d?)-(?P<d>\d\d?)(?=[Tt \t]))"
+    r"(?:(?:[Tt]|[ \t]+)(?P<hour>\d\d?):(?P<minute>\d\d)(?::(?P<second>\d\d)(?:\.\d*)?)?"
+    r"(?:[ \t]*(?:[Zz]|[-+](?P<tzh>\d\d?)(?::?(?P<tzm>\d\d))?))?)?"
+)
+
+
+def read_date(value: object) -> tuple[dt.date | None, str]:
+    """(date, "") for a YAML date or date-time, or the same written as text; else (None,
+    why: "" when it has no date's shape, "day is out of range for month" when it has).
+
+    A date-time keeps the calendar date as written, in its own offset: the time and the
+    offset are dropped (2026-11-15T23:30:00-08:00 is 15 November 2026)."""
     if isinstance(value, dt.datetime):
-        return value.date()
+        return value.date(), ""
     if isinstance(value, dt.date):
-        return value
-    if isinstance(value, str):
-        try:
-            return dt.date.fromisoformat(value.strip())
-        except ValueError:
-            return None
-    return None
+        return value, ""
+    if not isinstance(value, str):
+        return None, ""
+    found = _DATE_TIME.fullmatch(value.strip())
+    if found is None:
+        return None, ""
+    year, month, day = (
+        found[a] or found[b] for a, b in (("year", "y"), ("month", "m"), ("day", "d"))
+    )
+    try:
+        date = dt.date(int(year), int(month), int(day))
+        if found["hour"] is not None:
+            dt.time(int(found["hour"]), int(found["minute"]), int(found["second"] or 0))
+        if found["tzh"] is not None and (int(found["tzh"]) > 23 or int(found["tzm"] or 0) > 59):
+            raise ValueError("the offset from UTC is out of range")
+    except ValueError as error:
+        return None, str(error)
+    return date, ""
+
+
+def parse_date(value: object) -> dt.date | None:
+    """A date from a YAML date or date-time, or from the same written as text, or None
+    (see ``read_date``)."""
+    return read_date(value)[0]

@@ -49,10 +49,26 @@ def assign_tag_url(tag: Tag) -> None:
     tag.output_path = output_path(tag.url)
 
 
+# Symbols that tell tags apart (C++ and C#, R&D): written as words in the slug.
+_TAG_SYMBOLS = re.compile(r"\+|&|(?<=\w)#")
+_TAG_WORDS = {"+": " plus ", "&": " and ", "#": " sharp "}
+
+
 def tag_slug(name: str) -> str:
-    """A URL slug for a tag name: lower case, letters and digits, runs of others as '-'."""
+    """A URL slug for a tag name: lower case, letters and digits, runs of others as '-';
+    '+', '&' and a '#' after a letter are words, so C++, C# and C differ (c-plus-plus,
+    c-sharp, c) and '#mobile' is 'mobile'."""
     text = unicodedata.normalize("NFKC", name).lower()
+    text = _TAG_SYMBOLS.sub(lambda found: _TAG_WORDS[found[0]], text)
     return re.sub(r"[^\w]+|_+", "-", text).strip("-")
+
+
+def tag_spelling(name: str) -> str:
+    """What makes two tag names the same tag: case, a leading '#' and the separators
+    between words ('Mobile app', '#mobile-app' and 'mobile_app' are one tag) are not
+    part of it."""
+    text = unicodedata.normalize("NFKC", name).casefold().lstrip("#")
+    return " ".join(part for part in re.split(r"[\s_-]+", text) if part)
 
 
 def relative_url(from_url: str, to_url: str) -> str:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import math
 from collections.abc import Callable, Sequence
+from decimal import Decimal
 from html import escape
 
 from pmsite.model.items import DIRECTIONS, Point, as_percent
@@ -28,9 +29,22 @@ def num(value: float) -> str:
     return "0" if text == "-0" else text
 
 
-def format_number(value: float, decimals: int = 2) -> str:
-    """A value for people: '1,234.5' (thousands separators, no trailing zeros)."""
-    text = f"{value:,.{decimals}f}"
+def format_number(value: float, decimals: int | None = None) -> str:
+    """A value for people, with thousands separators and no trailing zeros.
+
+    Without ``decimals`` it is the number as written: the shortest text that reads back
+    as the same value (0.0275 -> '0.0275', 1200.0 -> '1,200', 1e-7 -> '0.0000001'), so
+    no two readings that differ are shown alike. With ``decimals`` it is rounded to that
+    many places (axis labels: 1234.5678 -> '1,234.57'). Values too large or too small
+    to write out in full (1e16 and more, under 1e-9) keep Python's exponent form.
+    """
+    if decimals is None:
+        written = repr(float(value))
+        if not math.isfinite(value) or not (value == 0 or 1e-9 <= abs(value) < 1e16):
+            return written  # 1e+20, 1e-12: pages stay readable
+        text = f"{Decimal(written):,f}"
+    else:
+        text = f"{value:,.{decimals}f}"
     if "." in text:
         text = text.rstrip("0").rstrip(".")
     return "0" if text == "-0" else text
@@ -294,11 +308,14 @@ def sparkline(points: Sequence[Point], *, label: str, width: int = 120, height: 
 
 
 def progress_bar(fraction: float | None, *, label: str, width: int = 160, height: int = 12) -> str:
-    """A track and a fill for a 0..1 fraction (clamped); "" for None or NaN."""
+    """A track and a fill for a 0..1 fraction; "" for None or NaN. The fill is clamped to
+    the track, the label is not: -0.5 draws an empty bar labelled -50%."""
     if fraction is None or math.isnan(fraction):
         return ""
-    fraction = max(0.0, min(1.0, fraction))
-    aria = f'aria-label="{escape(label)}: {as_percent(fraction)}%"'
+    clamped = max(0.0, min(1.0, fraction))
+    shown = as_percent(fraction if math.isfinite(fraction) else clamped)
+    aria = f'aria-label="{escape(label)}: {shown}%"'
+    fraction = clamped
     radius = num(height / 2)
     return (
         _svg_open(width, height, "chart-progress", aria)

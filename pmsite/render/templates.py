@@ -107,7 +107,7 @@ def format_date(value: dt.date | None, style: str = "long") -> str:
 
 
 def format_number(value: float | None) -> str:
-    """1200.0 -> '1,200', 0.125 -> '0.13', None -> '–' (no value)."""
+    """1200.0 -> '1,200', 0.0275 -> '0.0275' (as written), None -> '–' (no value)."""
     return "–" if value is None else charts.format_number(value)
 
 

@@ -4,10 +4,10 @@
   "use strict";
   var form = document.querySelector(".search-form");
   if (!form || !window.fetch) return;
-  var input = document.getElementById("search-input");
-  var results = document.getElementById("search-results");
-  var status = document.getElementById("search-status");
-  var all = document.getElementById("search-all");
+  var input = document.getElementById("pm--search-input");
+  var results = document.getElementById("pm--search-results");
+  var status = document.getElementById("pm--search-status");
+  var all = document.getElementById("pm--search-all");
   var root = form.getAttribute("data-root");
   var entries = [];
 
