@@ -287,7 +287,7 @@ def test_a_goal_page_tells_its_history_newest_first(built: Path, repo: Repo) -> 
         " Added to the roadmap in Next, target 2026-Q2",
     ]
     slip = repo.commits["Push alpha to Q3"]
-    assert f'id="change-{slip[:12]}"' in page
+    assert f'id="pm--change-{slip[:12]}"' in page
     assert f'href="https://github.com/acme/roadmap/commit/{slip}"' in page
     assert '<span class="badge badge-slip">Slipped</span>' in page
     facts = text_of(page[page.index('<dl class="facts">') : page.index("</dl>")])
@@ -313,6 +313,17 @@ def test_moves_a_move_to_a_sub_folder_and_a_merge(built: Path, repo: Repo) -> No
     zeta = entries(history_section(read(built, "goals/zeta/index.html")))
     assert [line.split(" · ")[1] for line in zeta] == ["Beta moves to Now"]  # not the merge
     assert zeta[0].endswith("Added to the roadmap in Later")
+
+
+def test_a_body_heading_history_never_takes_the_sections_id(tmp_path: Path) -> None:
+    repo = Repo(tmp_path / "headings")
+    body = goal("A").replace("Why it matters.", "## History\n\nHow it started.")
+    repo.commit("2026-03-01", "Plan", {"site.yaml": SITE_YAML, "goals/a.md": body})
+    assert run_pmsite("build", "--site", repo.root).returncode == 0
+    page = read(repo.root / "output", "goals/a/index.html")
+    assert page.count('id="history"') == 1
+    assert '<section id="history"' in page
+    assert '<h2 id="history_1">History</h2>' in page
 
 
 def test_a_release_renumbered_in_its_file(tmp_path: Path) -> None:
@@ -408,7 +419,7 @@ def test_confidence_on_cards_and_checked(built: Path, tmp_path: Path) -> None:
 def test_the_changes_page(built: Path, repo: Repo) -> None:
     page = read(built, "changes/index.html")
     assert "<h1>What changed on the roadmap</h1>" in page
-    months = re.findall(r'<h2 id="month-\d+">([^<]+)</h2>', page)
+    months = re.findall(r'<h2 id="pm--month-\d+">([^<]+)</h2>', page)
     assert months == [
         "August 2026",
         "July 2026",
@@ -419,12 +430,12 @@ def test_the_changes_page(built: Path, repo: Repo) -> None:
         "February 2026",
         "January 2026",
     ]
-    recent = text_of(page[page.index('<h2 id="recent-heading"') : page.index("</section>")])
+    recent = text_of(page[page.index('<h2 id="pm--recent-heading"') : page.index("</section>")])
     assert recent == (
         "The last 30 days 3 July 2026 to 1 August 2026 Added 0 Slipped 0"
         " Moved into Now 0 Done 2 Dropped 0 Released 2"
     )
-    ship = page[page.index(f'id="commit-{repo.commits["Ship alpha"][:12]}"') :]
+    ship = page[page.index(f'id="pm--commit-{repo.commits["Ship alpha"][:12]}"') :]
     ship = ship[: ship.index('<li class="history-entry"')]
     assert '<a href="../goals/alpha/">Alpha</a>: Status: In progress → Done' in ship
     assert '<a href="../releases/1.1.0/">1.1.0 Second wind</a>: Released 1 August 2026' in ship
@@ -460,7 +471,8 @@ def test_the_changes_feed(built: Path, repo: Repo) -> None:
     ]
     first = feed.entries[0]
     assert (
-        first.link == f"https://example.org/acme/changes/#commit-{repo.commits['Ship alpha'][:12]}"
+        first.link
+        == f"https://example.org/acme/changes/#pm--commit-{repo.commits['Ship alpha'][:12]}"
     )
     assert first.published == "2026-08-01T10:00:00Z"
     content = first.content[0].value
@@ -491,7 +503,7 @@ def test_a_goal_feed(built: Path) -> None:
         " Sync conflicts check-in: 12 per 1k saves → 6 per 1k saves",
     ]
     assert len(feed.entries) == 6
-    assert feed.entries[1].link.startswith("https://example.org/acme/goals/alpha/#change-")
+    assert feed.entries[1].link.startswith("https://example.org/acme/goals/alpha/#pm--change-")
     assert "<strong>Slipped:</strong>" in feed.entries[1].content[0].value
 
 

@@ -107,6 +107,8 @@ def project(extracted: Extracted, drafts: bool = False, audience: str = "public"
         if not made:
             continue
         accuracy.note(step.key, before, after, commit, found)
+        shown = after or before  # as this build may show it: never a draft's title
+        assert shown is not None
         for kind, old, new, sentence, extra in made:
             change = Change(
                 date=commit.date,
@@ -115,7 +117,7 @@ def project(extracted: Extracted, drafts: bool = False, audience: str = "public"
                 message=commit.subject,
                 item_kind=step.key[0],
                 slug=step.key[1],
-                title=(after or before or step.after or step.before).title,  # type: ignore[union-attr]
+                title=shown.title,
                 kind=kind,
                 old=old,
                 new=new,

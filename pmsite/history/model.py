@@ -74,8 +74,8 @@ class Change:
 
     @property
     def anchor(self) -> str:
-        """The id of this change's commit on an item's page ('change-<12 hex>')."""
-        return f"change-{self.commit[:12]}"
+        """The id of this change's commit on an item's page ('pm--change-<12 hex>')."""
+        return f"pm--change-{self.commit[:12]}"
 
     @property
     def short(self) -> str:
@@ -113,8 +113,8 @@ class CommitChanges:
 
     @property
     def anchor(self) -> str:
-        """Its id on the changes/ page ('commit-<12 hex>')."""
-        return f"commit-{self.commit[:12]}"
+        """Its id on the changes/ page ('pm--commit-<12 hex>')."""
+        return f"pm--commit-{self.commit[:12]}"
 
     @property
     def short(self) -> str:

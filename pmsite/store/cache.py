@@ -35,7 +35,7 @@ from pmsite.store.write import replacing
 
 CACHE_DIR = ".pmsite-cache"
 MARKDOWN_FILE = "markdown.jsonl"
-FORMAT = 1
+FORMAT = 2  # 2: a body heading never takes an id the theme writes (render/markup.py)
 
 
 @functools.cache
