@@ -21,6 +21,7 @@ from urllib.parse import unquote, urlsplit
 
 from pmsite.errors import ContentErrors
 from pmsite.model.items import Item, Release, Site
+from pmsite.model.urls import is_repository_path
 from pmsite.options import BuildOptions
 from pmsite.session import BuildSession
 from pmsite.store.write import OutputFile
@@ -64,9 +65,14 @@ def run_check(
         return [Finding(e.path, e.line, "error", e.message) for e in error.errors]
     findings = [Finding(w.path, w.line, "warning", w.message) for w in outcome.warnings]
     findings += content_warnings(outcome.site, today)
-    findings += broken_links(outcome.files, site_dir)
+    links = broken_links(outcome.files, site_dir)
+    # Paths in the repository in imported release notes stay warnings under --strict:
+    # they are fixed once for every old release by setting repo_url in site.yaml.
+    repository = [f for f in links if f.severity == "warning"]
+    findings += [f for f in links if f.severity != "warning"]
     if strict:
         findings = [Finding(f.file, f.line, "error", f.message) for f in findings]
+    findings += repository
     if base is not None:
         findings += base_notices(outcome.site, site_dir, base, audience)
     return sorted(findings, key=lambda f: (_SEVERITY_ORDER[f.severity], f.file, f.line or 0))
@@ -172,10 +178,15 @@ def content_warnings(site: Site, today: dt.date) -> list[Finding]:
 
 
 def _release_order_warnings(releases: list[Release]) -> list[Finding]:
-    """Dates that contradict SemVer: within one major.minor line, and between the x.y.0
-    releases that open each line. Patches to an older line (backports) are fine."""
+    """Dates that contradict the version order: within one major.minor line, and between
+    the x.y.0 releases that open each line. Patches to an older line (backports) are
+    fine; versions of the ``any`` scheme have no such order."""
     findings = []
-    dated = [r for r in releases if r.version and r.date and not r.version.is_prerelease]
+    dated = [
+        r
+        for r in releases
+        if r.version and r.date and not r.version.is_prerelease and r.version.scheme != "any"
+    ]
     by_version = sorted(dated, key=lambda r: r.version.key)  # type: ignore[union-attr]
     lines: dict[tuple[int, int], list[Release]] = {}
     for release in by_version:
@@ -217,7 +228,9 @@ class _Links(HTMLParser):
 
 
 def broken_links(files: list[OutputFile], site_dir: Path) -> list[Finding]:
-    """Every internal link (and #anchor) of the rendered pages that leads nowhere."""
+    """Every internal link (and #anchor) of the rendered pages that leads nowhere: an
+    error, or a warning for a path in the repository (``./docs/x.md``) when site.yaml
+    has no repo_url to link it to."""
     paths = {file.path for file in files}
     pages: dict[str, _Links] = {}
     for file in files:
@@ -237,6 +250,13 @@ def broken_links(files: list[OutputFile], site_dir: Path) -> list[Finding]:
                 source = sources[page]
                 seen[link] = seen.get(link, 0) + 1
                 line = _line_of(site_dir / source, link, seen[link])
+                if is_repository_path(link):
+                    message = (
+                        f"{link} on {page} is a path in your repository: set repo_url in"
+                        " site.yaml to link it there"
+                    )
+                    findings.append(Finding(source, line, "warning", message))
+                    continue
                 findings.append(
                     Finding(source, line, "error", f"broken link on {page}: {link} ({problem})")
                 )

@@ -198,6 +198,14 @@ def _changelog_parsers(commands: argparse._SubParsersAction) -> None:
     _site_option(importer)
     importer.add_argument("--into", type=Path, metavar="DIR", help="default: SITE/content/releases")
     importer.add_argument("--force", action="store_true", help="replace existing release files")
+    importer.add_argument(
+        "--package",
+        metavar="NAME",
+        help="import the releases of one package of a monorepo (headings such as '## NAME 1.2.0')",
+    )
+    importer.add_argument(
+        "--dry-run", action="store_true", help="report what would be written, write nothing"
+    )
     importer.set_defaults(handler=_cmd_import)
     exporter = commands.add_parser("export", help="write the releases as a CHANGELOG.md")
     exporter.add_argument("what", choices=("changelog",))
@@ -329,7 +337,11 @@ def _cmd_new(args: argparse.Namespace) -> int:
 
 
 def _cmd_import(args: argparse.Namespace) -> int:
-    from pmsite.changelog.release_files import parse_changelog, write_release_files
+    from pmsite.changelog.release_files import (
+        parse_changelog,
+        read_site_config,
+        write_release_files,
+    )
     from pmsite.errors import ErrorList
     from pmsite.load.files import read_text
 
@@ -337,22 +349,41 @@ def _cmd_import(args: argparse.Namespace) -> int:
     text = read_text(args.file, str(args.file), errors)
     if text is None:
         raise PmsiteError("\n".join(str(error) for error in errors.errors))
+    site_yaml = args.site / "content" / "site.yaml"
+    config = read_site_config(site_yaml)
     into = args.into or args.site / "content" / "releases"
-    report = write_release_files(parse_changelog(text, str(args.file)), into, force=args.force)
+    parsed = parse_changelog(text, str(args.file), config, args.package)
+    report = write_release_files(
+        parsed, into, force=args.force, dry_run=args.dry_run, site_yaml=site_yaml, config=config
+    )
+    verb = "would write" if args.dry_run else "wrote"
     for path in report.written:
-        print(f"wrote {_shown_path(path).rstrip('/')}")
+        print(f"{verb} {_shown_path(path).rstrip('/')}")
     for line in report.messages():
         print(line, file=sys.stderr)
-    count = len(report.written)
-    print(f"Imported {count} release{'s' if count != 1 else ''} into {_shown_path(into)}")
-    return 0
+    shown_yaml = _shown_path(site_yaml)
+    if report.site_yaml_problem:
+        print(f"{shown_yaml}: {report.site_yaml_problem}", file=sys.stderr)
+    elif report.site_yaml and site_yaml.is_file():
+        added = "".join(report.site_yaml)
+        print(f"{'would add' if args.dry_run else 'added'} to {shown_yaml}:\n{added}", end="")
+    elif report.site_yaml:
+        added = "".join(report.site_yaml)
+        print(f"add to your site.yaml:\n{added}", end="", file=sys.stderr)
+    if not report.written:
+        print("no release was written: no heading starts with a version", file=sys.stderr)
+    print(report.summary(_shown_path(into)))
+    return 1 if report.failed else 0
 
 
 def _cmd_export(args: argparse.Namespace) -> int:
-    from pmsite.changelog.release_files import export_changelog
+    from pmsite.changelog.export import export_changelog, export_omissions
 
     _require_content(args.site)
-    text = export_changelog(load_site(args.site)[0])
+    site = load_site(args.site)[0]
+    text = export_changelog(site)
+    for omitted in export_omissions(site):
+        print(f"not in the changelog (the format has no place for it): {omitted}", file=sys.stderr)
     if args.output is None:
         sys.stdout.write(text)
         return 0

@@ -3,6 +3,7 @@ files that pmsite loads, refusing to overwrite, and export -> parse round trips.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 from pathlib import Path
 
@@ -14,6 +15,7 @@ from pmsite.changelog.export import demote_headings
 from pmsite.changelog.parse import split_breaking
 from pmsite.changelog.release_files import (
     ExistingFilesError,
+    ImportReport,
     Note,
     ParsedChangelog,
     ParsedRelease,
@@ -43,6 +45,11 @@ def release(version: str, line: int, **fields: object) -> ParsedRelease:
     return ParsedRelease(version, line, **fields)
 
 
+def shapes(releases: list[ParsedRelease]) -> list[ParsedRelease]:
+    """Releases without the heading's label and links (checked on their own)."""
+    return [dataclasses.replace(r, label="", links={}) for r in releases]
+
+
 def day(text: str) -> dt.date:
     return dt.date.fromisoformat(text)
 
@@ -54,7 +61,15 @@ def test_parses_strict_keep_a_changelog_with_links_yanked_and_unreleased() -> No
     parsed = parse_fixture("keepachangelog")
     assert parsed.title == "Changelog"
     assert parsed.preamble.startswith("All notable changes to this project")
-    assert parsed.releases == [
+    compare = "https://github.com/example/notes/compare/"
+    assert {r.version: r.links for r in parsed.releases} == {
+        "1.3.0": {"compare": f"{compare}v1.2.0...HEAD"},
+        "1.2.0": {"compare": f"{compare}v1.1.1...v1.2.0"},
+        "1.1.1": {"compare": f"{compare}v1.1.0...v1.1.1"},
+        "1.1.0": {"compare": f"{compare}v1.0.0...v1.1.0"},
+        "1.0.0": {"compare": "https://github.com/example/notes/releases/tag/v1.0.0"},
+    }
+    assert shapes(parsed.releases) == [
         release(
             "1.3.0",
             8,
@@ -107,7 +122,8 @@ def test_parses_strict_keep_a_changelog_with_links_yanked_and_unreleased() -> No
     assert parsed.links["1.2.0"] == "https://github.com/example/notes/compare/v1.1.1...v1.2.0"
     assert parsed.links["unreleased"].endswith("compare/v1.2.0...HEAD")
     assert parsed.notes == [
-        Note(8, "[Unreleased] becomes planned release 1.3.0 (the next minor version after 1.2.0)")
+        Note(None, "the introduction before the first version (3 lines) is not imported"),
+        Note(8, "[Unreleased] becomes planned release 1.3.0 (the next minor version after 1.2.0)"),
     ]
 
 
@@ -115,12 +131,12 @@ def test_parses_nested_lists_code_links_star_bullets_and_wrapped_items() -> None
     parsed = parse_fixture("nested")
     assert parsed.unplaced == []
     assert parsed.preamble == "All notable changes to `fastq-tools` are listed here."
-    assert parsed.releases == [
+    assert shapes(parsed.releases) == [
         release(
             "3.4.0",
             4,
             date=day("2026-05-12"),
-            body=(
+            intro=(
                 "This release focuses on the command-line interface. Thanks to everyone who\n"
                 "reported problems on the [issue tracker](https://github.com/example/fastq-tools/issues).\n"
                 "\n"
@@ -165,16 +181,16 @@ def test_parses_nested_lists_code_links_star_bullets_and_wrapped_items() -> None
 def test_parses_pre_releases_v_prefixes_en_dashes_and_missing_dates() -> None:
     parsed = parse_fixture("prereleases")
     assert parsed.unplaced == []
-    assert parsed.releases == [
+    assert shapes(parsed.releases) == [
         release(
-            "2.1.0",
+            "v2.1.0",
             3,
             planned=True,
             unreleased=True,
             changes={"added": ["Plugin hooks for custom exporters."]},
         ),
         release(
-            "2.0.0",
+            "v2.0.0",
             8,
             date=day("2026-04-02"),
             changes={"added": ["Async client (`AsyncClient`)."]},
@@ -184,7 +200,7 @@ def test_parses_pre_releases_v_prefixes_en_dashes_and_missing_dates() -> None:
             ],
         ),
         release(
-            "2.0.0-rc.1",
+            "v2.0.0-rc.1",
             17,
             date=day("2026-03-20"),
             changes={"fixed": ["Retries no longer double the request timeout."]},
@@ -192,9 +208,12 @@ def test_parses_pre_releases_v_prefixes_en_dashes_and_missing_dates() -> None:
         release(
             "2.0.0-beta.2",
             22,
+            date_unknown=True,
             changes={"changed": ["Renamed `Client.fetch_all` to `Client.fetch`."]},
         ),
-        release("2.0.0-beta.1", 27, changes={"added": ["Preview of the v2 API."]}),
+        release(
+            "v2.0.0-beta.1", 27, date_unknown=True, changes={"added": ["Preview of the v2 API."]}
+        ),
         release(
             "1.9.0",
             32,
@@ -202,24 +221,24 @@ def test_parses_pre_releases_v_prefixes_en_dashes_and_missing_dates() -> None:
             changes={"fixed": ["Connection pool leak under high load."]},
         ),
     ]
+    unknown = (
+        "has no date: written as released with 'date: unknown' (a newer version is released);"
+        " add its date if you know it"
+    )
     assert parsed.notes == [
-        Note(3, "[Unreleased] becomes planned release 2.1.0 (the next minor version after 2.0.0)")
+        Note(
+            3, "[Unreleased] becomes planned release v2.1.0 (the next minor version after v2.0.0)"
+        ),
+        Note(10, "read section 'BREAKING CHANGES' as the release's breaking notes"),
+        Note(22, f"2.0.0-beta.2 {unknown}"),
+        Note(27, f"v2.0.0-beta.1 {unknown}"),
     ]
 
 
 def test_messy_changelog_reports_every_line_it_cannot_place() -> None:
     parsed = parse_fixture("messy")
     assert parsed.unplaced == [
-        Unplaced(
-            1, "Generated by hand; see docs/releasing.md.", "before the first version heading"
-        ),
-        Unplaced(7, "* this list is not a release", "before the first version heading"),
-        Unplaced(9, "Summer release", "text in the version heading besides the date and [YANKED]"),
-        Unplaced(14, "### Performance", f"unknown section; {KNOWN}"),
-        Unplaced(15, "- Startup is 30% faster.", "in the unknown section 'Performance'"),
-        Unplaced(16, "- Less memory when indexing.", "in the unknown section 'Performance'"),
-        Unplaced(21, "Thanks to all contributors!", "not a list item of the section 'Fixed'"),
-        Unplaced(28, "2026-02-30", "not a valid YYYY-MM-DD date"),
+        Unplaced(28, "2026-02-30", "not a valid date (year, month, day)"),
         Unplaced(42, "## Older history", "not a version heading"),
         Unplaced(
             44,
@@ -227,17 +246,31 @@ def test_messy_changelog_reports_every_line_it_cannot_place() -> None:
             "under '## Older history', which is not a version heading",
         ),
     ]
-    assert parsed.releases == [
+    assert parsed.preamble.startswith("Generated by hand")
+    assert parsed.scheme == "pep440"  # '1.2' is not SemVer
+    assert parsed.categories == {"performance": ("Performance", 14)}
+    assert shapes(parsed.releases) == [
         release(
             "1.3.0",
             9,
             date=day("2026-06-01"),
-            changes={"added": ["Bulk edit."], "fixed": ["Login loop on Safari."]},
+            title="Summer release",
+            changes={
+                "added": ["Bulk edit."],
+                "performance": ["Startup is 30% faster.", "Less memory when indexing."],
+                "fixed": ["Login loop on Safari."],
+            },
+            body="Thanks to all contributors!",
         ),
         release("1.2", 23, date=day("2026-04-01"), changes={"added": ["Import from CSV."]}),
-        release("1.1.0", 28, changes={"changed": ["New logo."]}),
-        release("1.0.0", 33, date=day("2025-12-24"), body="Initial public release."),
-        release("1.0.0", 37, date=day("2025-12-20"), changes={"added": ["A duplicate entry."]}),
+        release("1.1.0", 28, date_unknown=True, changes={"changed": ["New logo."]}),
+        release(
+            "1.0.0",
+            33,
+            date=day("2025-12-24"),
+            intro="Initial public release.",
+            changes={"added": ["A duplicate entry."]},
+        ),
     ]
 
 
@@ -247,8 +280,8 @@ def test_messy_changelog_reports_every_line_it_cannot_place() -> None:
         ("## [1.2.0] - 2026-03-30", "1.2.0", "2026-03-30", False, False),
         ("## 1.2.0 - 2026-03-30", "1.2.0", "2026-03-30", False, False),
         ("## [1.2.0] – 2026-03-30", "1.2.0", "2026-03-30", False, False),
-        ("## [v1.2.0] — 2026-03-30", "1.2.0", "2026-03-30", False, False),
-        ("## v1.2.0 (2026-03-30)", "1.2.0", "2026-03-30", False, False),
+        ("## [v1.2.0] — 2026-03-30", "v1.2.0", "2026-03-30", False, False),
+        ("## v1.2.0 (2026-03-30)", "v1.2.0", "2026-03-30", False, False),
         (
             "## [1.2.0](https://x.org/compare/v1.1.0...v1.2.0) (2026-03-30)",
             "1.2.0",
@@ -259,7 +292,7 @@ def test_messy_changelog_reports_every_line_it_cannot_place() -> None:
         ("## Version 1.2.0 - 2026-03-30", "1.2.0", "2026-03-30", False, False),
         ("## [1.1.0] - 2026-01-01 [YANKED]", "1.1.0", "2026-01-01", True, False),
         ("## [1.1.0] - 2026-01-01 [yanked]", "1.1.0", "2026-01-01", True, False),
-        ("## 2.0.0-rc.1", "2.0.0-rc.1", None, False, False),
+        ("## 2.0.0-rc.1", "2.0.0-rc.1", None, False, True),
         ("## [1.3.0] - Unreleased", "1.3.0", None, False, True),
         ("## [1.3.0] (unreleased)", "1.3.0", None, False, True),
         ("## [Unreleased]", "0.1.0", None, False, True),
@@ -304,18 +337,18 @@ def test_category_headings_are_case_insensitive_and_sections_may_repeat() -> Non
     assert found.changes == {"added": ["a", "c"], "fixed": ["b"]}
 
 
-def test_items_without_a_category_and_body_prose_become_the_body() -> None:
+def test_items_without_a_category_and_prose_before_the_sections_become_the_intro() -> None:
     text = "## 1.0.0 - 2026-01-01\n\nFirst release.\n\n- Notes\n- Tags\n"
     [found] = parse_changelog(text, "c").releases
-    assert found.body == "First release.\n\n- Notes\n- Tags"
+    assert found.intro == "First release.\n\n- Notes\n- Tags"
     assert found.changes == {}
 
 
-def test_headings_inside_fenced_code_in_a_body_stay_in_the_body() -> None:
+def test_headings_inside_fenced_code_in_the_intro_stay_there() -> None:
     text = "## 1.0.0 - 2026-01-01\n\n```sh\n# install\n## not a version\n```\n\n### Added\n- x\n"
     parsed = parse_changelog(text, "c")
     assert parsed.unplaced == []
-    assert parsed.releases[0].body == "```sh\n# install\n## not a version\n```"
+    assert parsed.releases[0].intro == "```sh\n# install\n## not a version\n```"
 
 
 def test_horizontal_rules_between_versions_are_layout_not_text() -> None:
@@ -323,7 +356,7 @@ def test_horizontal_rules_between_versions_are_layout_not_text() -> None:
     text += "### Added\n- x\n***\n## 0.8.0 - 2024-01-01\n"
     parsed = parse_changelog(text, "c")
     assert parsed.unplaced == []
-    assert [(r.version, r.body, r.changes) for r in parsed.releases] == [
+    assert [(r.version, r.intro, r.changes) for r in parsed.releases] == [
         ("1.0.0", "Body.", {}),
         ("0.9.0", "", {"added": ["x"]}),
         ("0.8.0", "", {}),
@@ -358,25 +391,16 @@ def test_reference_links_in_items_become_inline_links_but_not_in_code() -> None:
 
 
 def expected_after_import(parsed: ParsedChangelog) -> dict[str, tuple]:
-    """What the written files must hold: valid, first-seen versions; no date -> planned."""
-    data: dict[str, tuple] = {}
-    for found in parsed.releases:
-        if parse_version(found.version) is None or found.version in data:
-            continue
-        planned = found.planned or found.date is None
-        data[found.version] = (
-            found.date,
-            found.yanked,
-            planned,
-            found.changes,
-            found.breaking,
-            found.body,
-        )
-    return data
+    """What the written files must hold: every version, as parsed."""
+    return parsed_data(parsed)
+
+
+def _title(release: Release) -> str:
+    return "" if release.title == f"Version {release.version_text}" else release.title
 
 
 def site_data(site: Site) -> dict[str, tuple]:
-    """A site's releases as export writes them (body headings start at ####)."""
+    """A site's releases as export writes them (intro and body headings start at ####)."""
     return {
         r.version_text: (
             None if r.is_planned else r.date,
@@ -384,7 +408,11 @@ def site_data(site: Site) -> dict[str, tuple]:
             r.is_planned,
             {c: [n.source for n in notes] for c, notes in r.changes.items() if notes},
             [n.source for n in r.breaking],
+            [n.source for n in r.highlights],
+            demote_headings(r.intro.source.strip("\n")),
             demote_headings(r.body.source.strip("\n")),
+            _title(r),
+            r.links,
         )
         for r in site.releases
     }
@@ -392,22 +420,42 @@ def site_data(site: Site) -> dict[str, tuple]:
 
 def parsed_data(parsed: ParsedChangelog) -> dict[str, tuple]:
     return {
-        r.version: (r.date, r.yanked, r.planned, r.changes, r.breaking, r.body)
+        r.version: (
+            r.date,
+            r.yanked,
+            r.planned,
+            r.changes,
+            r.breaking,
+            r.highlights,
+            r.intro,
+            r.body,
+            r.title,
+            r.links,
+        )
         for r in parsed.releases
     }
+
+
+def import_into(site_dir: Path, parsed: ParsedChangelog, into: Path | None = None) -> ImportReport:
+    """Write the release files and what site.yaml needs, as the command does."""
+    site_yaml = site_dir / "content" / "site.yaml"
+    return write_release_files(
+        parsed, into or site_dir / "content" / "releases", site_yaml=site_yaml
+    )
 
 
 @pytest.mark.parametrize("name", FIXTURE_NAMES)
 def test_written_files_load_back_without_errors(make_site: MakeSite, name: str) -> None:
     site_dir = make_site()
     parsed = parse_fixture(name)
-    report = write_release_files(parsed, site_dir / "content" / "releases")
+    report = import_into(site_dir, parsed)
     expected = expected_after_import(parsed)
     assert sorted(p.name for p in report.written) == sorted(f"{v}.md" for v in expected)
     site = load(site_dir)
     assert site_data(site) == expected
     for item in site.releases:
-        assert list(item.changes) == [c for c in CHANGE_CATEGORIES if c in item.changes]
+        standard = [c for c in CHANGE_CATEGORIES if c in item.changes]
+        assert list(item.changes)[: len(standard)] == standard
 
 
 def test_written_file_is_front_matter_in_the_release_format() -> None:
@@ -416,6 +464,8 @@ def test_written_file_is_front_matter_in_the_release_format() -> None:
         "---\n"
         "version: 1.2.0\n"
         "date: 2026-03-30\n"
+        "links:\n"
+        "  compare: https://github.com/example/notes/compare/v1.1.1...v1.2.0\n"
         "breaking:\n"
         "- The `sync.interval` setting is now in seconds, not minutes.\n"
         "changes:\n"
@@ -464,47 +514,45 @@ def test_planned_yanked_body_and_multi_line_notes_in_the_file() -> None:
     )
 
 
-def test_report_lists_skipped_versions_missing_dates_and_unplaced_lines(
-    make_site: MakeSite,
-) -> None:
-    site_dir = make_site()
-    report = write_release_files(parse_fixture("messy"), site_dir / "content" / "releases")
-    assert report.skipped == [
-        Note(23, "'1.2' is not a SemVer 2.0.0 version (e.g. 1.2.0 or 2.0.0-rc.1): not written"),
-        Note(37, "version 1.0.0 already appeared at line 33: not written"),
-    ]
-    assert (
-        Note(
-            28,
-            "1.1.0 has no date: written as 'status: planned'; add its date and remove the status"
-            " to publish it as released",
-        )
-        in report.notes
-    )
-    assert len(report.unplaced) == 10
+def test_report_lists_notes_and_unplaced_lines_and_adds_to_site_yaml(make_site: MakeSite) -> None:
+    site_dir = make_site(site_yaml="title: T\n")
+    report = import_into(site_dir, parse_fixture("messy"))
+    assert report.skipped == []
+    assert [p.name for p in report.written] == ["1.3.0.md", "1.2.md", "1.1.0.md", "1.0.0.md"]
+    assert report.not_placed == 3 and report.failed
     assert report.messages() == [
-        "messy.md: the introduction before the first version is not imported",
-        "messy.md:1: not imported (before the first version heading):"
-        " Generated by hand; see docs/releasing.md.",
-        "messy.md:7: not imported (before the first version heading): * this list is not a release",
-        "messy.md:9: not imported (text in the version heading besides the date and [YANKED]):"
-        " Summer release",
-        f"messy.md:14: not imported (unknown section; {KNOWN}): ### Performance",
-        "messy.md:15: not imported (in the unknown section 'Performance'):"
-        " - Startup is 30% faster.",
-        "messy.md:16: not imported (in the unknown section 'Performance'):"
-        " - Less memory when indexing.",
-        "messy.md:21: not imported (not a list item of the section 'Fixed'):"
-        " Thanks to all contributors!",
-        "messy.md:23: '1.2' is not a SemVer 2.0.0 version (e.g. 1.2.0 or 2.0.0-rc.1): not written",
-        "messy.md:28: 1.1.0 has no date: written as 'status: planned'; add its date and remove"
-        " the status to publish it as released",
-        "messy.md:28: not imported (not a valid YYYY-MM-DD date): 2026-02-30",
-        "messy.md:37: version 1.0.0 already appeared at line 33: not written",
+        "messy.md: the introduction before the first version (3 lines) is not imported",
+        "messy.md:14: section 'Performance' is kept as the new category 'performance'",
+        "messy.md:28: 1.1.0 has no date: written as released with 'date: unknown' (a newer"
+        " version is released); add its date if you know it",
+        "messy.md:28: not imported (not a valid date (year, month, day)): 2026-02-30",
+        "messy.md:37: version 1.0.0 already appeared at line 33: merged into it",
+        "messy.md:37: its date 2025-12-20 differs from 2025-12-24 at line 33: the first is kept",
         "messy.md:42: not imported (not a version heading): ## Older history",
         "messy.md:44: not imported (under '## Older history', which is not a version heading):"
         " See the wiki for releases before 1.0.0.",
     ]
+    assert (site_dir / "content" / "site.yaml").read_text() == (
+        "title: T\n"
+        "versioning: pep440  # the versions of messy.md\n"
+        "# sections of messy.md that are not Keep a Changelog's\n"
+        "changelog:\n"
+        "  categories:\n"
+        "  - {key: performance, label: Performance}\n"
+    )
+    assert [r.version_text for r in load(site_dir).releases] == ["1.3.0", "1.2", "1.1.0", "1.0.0"]
+
+
+def test_site_yaml_that_already_sets_the_keys_is_left_alone_and_the_report_says_what_to_add(
+    make_site: MakeSite,
+) -> None:
+    site_yaml = "title: T\nversioning: semver\nchangelog:\n  categories: [docs]\n"
+    site_dir = make_site(site_yaml=site_yaml)
+    report = import_into(site_dir, parse_fixture("messy"))
+    assert report.failed
+    assert "change site.yaml's versioning to pep440" in report.site_yaml_problem
+    assert "- {key: performance, label: Performance}" in report.site_yaml_problem
+    assert (site_dir / "content" / "site.yaml").read_text() == site_yaml
 
 
 def test_refuses_to_overwrite_and_writes_nothing_without_force(make_site: MakeSite) -> None:
@@ -689,15 +737,16 @@ def test_notes_that_look_like_markdown_blocks_round_trip() -> None:
 def test_import_export_import_round_trips_real_changelogs(make_site: MakeSite, name: str) -> None:
     site_dir = make_site()
     parsed = parse_fixture(name)
-    write_release_files(parsed, site_dir / "content" / "releases")
+    import_into(site_dir, parsed)
     site = load(site_dir)
-    again = parse_changelog(export_changelog(site), "CHANGELOG.md")
+    again = parse_changelog(export_changelog(site), "CHANGELOG.md", site.config)
     assert again.unplaced == []
     assert parsed_data(again) == site_data(site) == expected_after_import(parsed)
     # Importing the exported file gives the same files again.
     other = site_dir.parent / "other"
-    write_release_files(again, other / "content" / "releases")
+    (other / "content").mkdir(parents=True)
     (other / "content" / "site.yaml").write_text("title: Other\n")
+    import_into(other, parse_changelog(export_changelog(site), "CHANGELOG.md"))
     assert site_data(load(other)) == site_data(site)
 
 

@@ -479,7 +479,8 @@ def test_a_reference_to_nothing_is_still_reported(make_site: MakeSite) -> None:
     errors = fails(site)
     assert len(errors) == 3, errors
     assert (
-        "content/reflections/s.md:4: releases: unknown release '0.3.0' (did you mean '0.1.0'?)"
+        "content/reflections/s.md:4: releases: unknown release '0.3.0' (did you mean '0.1.0'?);"
+        " remove it from 'releases' or add a release file with that version"
     ) in errors
 
 

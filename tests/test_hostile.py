@@ -530,14 +530,16 @@ CASES: list[Case] = [
         "version-with-slashes",
         {"content/releases/r.md": fm("version: 1.0.0/../../../etc", "date: 2026-01-01")},
         "content/releases/r.md:2: version: '1.0.0/../../../etc' is not a SemVer 2.0.0 version"
-        " (e.g. 1.4.0 or 2.0.0-rc.1)",
+        " (e.g. 1.4.0 or 2.0.0-rc.1); the site's versioning is semver"
+        " (site.yaml: versioning: semver, calver, pep440 or any)",
         cli=True,
     ),
     Case(
         "version-with-backslash",
         {"content/releases/r.md": fm("version: 1.0.0\\..\\x", "date: 2026-01-01")},
         "content/releases/r.md:2: version: '1.0.0\\..\\x' is not a SemVer 2.0.0 version"
-        " (e.g. 1.4.0 or 2.0.0-rc.1)",
+        " (e.g. 1.4.0 or 2.0.0-rc.1); the site's versioning is semver"
+        " (site.yaml: versioning: semver, calver, pep440 or any)",
     ),
     Case(
         "version-with-nul",

@@ -21,7 +21,7 @@ from pmsite.model.items import Item, Markdown, Site
 
 # Fields that may differ without touching links or order: besides the text itself, the
 # file's digest and where its fields are (lines move when text is added above them).
-_BOOKKEEPING_FIELDS = ("digest", "line", "field_lines")
+_BOOKKEEPING_FIELDS = ("digest", "line", "field_lines", "change_lines")
 
 
 @dataclass
@@ -47,6 +47,8 @@ def text_fields_changed(before: Item, now: Item) -> list[str] | None:
         elif plain(old) != plain(new):
             if not (_holds_markdown(old) or _holds_markdown(new)):
                 return None
+            if isinstance(old, dict) and isinstance(new, dict) and old.keys() != new.keys():
+                return None  # a new or removed change category is checked by linking
             changed.append(field.name)
     return changed
 

@@ -5,16 +5,20 @@ from __future__ import annotations
 import re
 from urllib.parse import urlsplit
 
-from pmsite.errors import ErrorList, quoted
-from pmsite.load.fields import FieldReader
+from pmsite.errors import ErrorList, did_you_mean, quoted
+from pmsite.load.fields import FieldReader, describe
 from pmsite.load.yamlload import YamlMap
-from pmsite.model.items import SiteConfig
+from pmsite.model.categories import KEY_PATTERN, heading_key
+from pmsite.model.items import CHANGE_CATEGORIES, NOTE_FIELDS, Category, SiteConfig
+from pmsite.model.versions import SCHEMES
 
 SITE_KEYS = (
     *("title", "description", "product", "base_url", "language", "repo_url", "markdown"),
-    "feed_limit",
+    *("feed_limit", "versioning", "changelog"),
 )
 MARKDOWN_KEYS = ("unsafe_html",)
+CHANGELOG_KEYS = ("categories", "aliases")
+CATEGORY_KEYS = ("key", "label")
 
 # A well-formed BCP 47 language tag (RFC 5646, section 2.1): language (with extended
 # language subtags), script, region, variants, extensions, private use; or a private-use
@@ -77,6 +81,7 @@ def read_config(
         language=fields.text("language") or "en",
         repo_url=fields.text("repo_url"),
         source=source,
+        versioning=fields.choice("versioning", SCHEMES) or "semver",
     )
     if not is_language_tag(config.language):
         fields.error(
@@ -101,7 +106,87 @@ def read_config(
         options = FieldReader(markdown, source, errors, MARKDOWN_KEYS, prefix="markdown: ")
         config.unsafe_html = options.boolean("unsafe_html")
         options.finish()
+    changelog = fields.mapping("changelog")
+    if changelog is not None:
+        _read_changelog(
+            FieldReader(changelog, source, errors, CHANGELOG_KEYS, "changelog: "), config
+        )
     fields.finish()
     if base_url is not None:
         config.base_url = base_url
     return config
+
+
+def _read_changelog(fields: FieldReader, config: SiteConfig) -> None:
+    """``changelog: {categories: [...], aliases: {...}}``.
+
+    ``categories``: each entry a key (``performance``) or ``{key, label}``; the six
+    Keep a Changelog categories not listed come first, in their order, then the listed
+    ones in the order given (listing a standard key moves it there or relabels it).
+    ``aliases``: ``{"Section heading": key}``, the key a category's, ``breaking`` or
+    ``highlights``."""
+    declared: list[Category] = []
+    for index, (entry, line) in enumerate(fields.items("categories")):
+        if isinstance(entry, YamlMap):
+            inner = FieldReader(
+                entry,
+                fields.source,
+                fields.errors,
+                CATEGORY_KEYS,
+                f"changelog: categories item {index + 1}: ",
+            )
+            key, label = inner.text("key", required=True), inner.text("label")
+            inner.finish()
+        elif isinstance(entry, str):
+            key, label = entry.strip(), ""
+        else:
+            fields.error(
+                "categories", f"each entry is a key or {{key, label}}, got {describe(entry)}", line
+            )
+            continue
+        if not key:
+            continue
+        if not KEY_PATTERN.match(key) or key != key.lower():
+            fields.error(
+                "categories",
+                f"{quoted(key)} cannot be a category key: use lower-case letters, digits and '-'",
+                line,
+            )
+            continue
+        if key in NOTE_FIELDS:
+            fields.error(
+                "categories",
+                f"{quoted(key)} is a release field, not a category; remove it from the list",
+                line,
+            )
+            continue
+        if any(category.key == key for category in declared):
+            fields.error("categories", f"{quoted(key)} is listed twice", line)
+            continue
+        standard = (
+            key.capitalize() if key in CHANGE_CATEGORIES else key.replace("-", " ").capitalize()
+        )
+        declared.append(Category(key, label or standard))
+    listed = {category.key for category in declared}
+    first = [c for c in config.categories if c.key not in listed]
+    config.categories = (*first, *declared)
+    keys = [category.key for category in config.categories]
+    aliases = fields.mapping("aliases")
+    if aliases is not None:
+        for heading, target in aliases.items():
+            name = heading_key(str(heading))
+            line = aliases.line_of(heading)
+            if not isinstance(target, str) or target.strip() not in (*keys, *NOTE_FIELDS):
+                shown = target if isinstance(target, str) else describe(target)
+                hint = did_you_mean(str(shown), [*keys, *NOTE_FIELDS])
+                fields.error(
+                    f"aliases: {heading}",
+                    f"{quoted(shown)} is not a category{hint}; use one of"
+                    f" {', '.join([*keys, *NOTE_FIELDS])}",
+                    line,
+                )
+            elif not name:
+                fields.error(f"aliases: {heading}", "a heading needs letters or digits", line)
+            else:
+                config.aliases[name] = target.strip()
+    fields.finish()

@@ -36,8 +36,12 @@ from pmsite.model.urls import (
     tag_slug,
     tag_spelling,
 )
+from pmsite.model.versions import SCHEME_EXAMPLES, parse_in_scheme
 
 T = TypeVar("T", bound=Item)
+# What to do about a reference to a release that does not exist (e.g. after deleting
+# the example release of ``pmsite init``, which its example reflection names).
+_REMEDY = {"release": "; remove it from '{field}' or add a release file with that version"}
 
 
 def assemble_site(
@@ -70,6 +74,8 @@ def assemble_site(
             audience == "internal" or item.audience != "internal"
         )
 
+    for release in releases.values():
+        _check_release(release, config, errors)
     refs = _References(errors, _claimed(claims, items), shown)
     for goal in goals.values():
         goal.lane = lane_of(goal)
@@ -77,10 +83,12 @@ def assemble_site(
     for release in releases.values():
         release.goals = refs.resolve(release, release.goal_slugs, goals, "goals", "goal")
         refs.metric_targets(release, release.metrics, metrics)
+    # A reflection names a release by its version as written or by its URL segment.
+    by_version = {**releases, **{r.version_text: r for r in releases.values()}}
     for reflection in reflections.values():
         reflection.goals = refs.resolve(reflection, reflection.goal_slugs, goals, "goals", "goal")
         reflection.releases = refs.resolve(
-            reflection, reflection.release_versions, releases, "releases", "release"
+            reflection, reflection.release_versions, by_version, "releases", "release"
         )
 
     def visible(found: dict[str, T]) -> list[T]:
@@ -97,6 +105,33 @@ def assemble_site(
     return site
 
 
+def _check_release(release: Release, config: SiteConfig, errors: ErrorList) -> None:
+    """Parse the version in the site's scheme and check the change categories against
+    the site's (both depend on site.yaml, so linking does it, not the reader)."""
+    release.category_order = config.categories
+    line = release.field_lines.get("version", release.line)
+    if release.written_version and release.slug:
+        release.version = parse_in_scheme(release.written_version, config.versioning)
+        if release.version is None:
+            errors.add(
+                release.source,
+                line,
+                f"version: {quoted(release.written_version)} is not"
+                f" {SCHEME_EXAMPLES[config.versioning]}; the site's versioning is"
+                f" {config.versioning} (site.yaml: versioning: semver, calver, pep440 or any)",
+            )
+    keys = [category.key for category in config.categories]
+    for key, notes_line in release.change_lines.items():
+        if key not in keys:
+            errors.add(
+                release.source,
+                notes_line,
+                f"changes: {key}: unknown change category{did_you_mean(key, keys)};"
+                f" categories are: {', '.join(keys)} (declare your own in site.yaml:"
+                " changelog: categories)",
+            )
+
+
 def lane_of(goal: Goal) -> str:
     """An explicit horizon wins; otherwise in-progress/at-risk are now, planned is next."""
     if goal.horizon:
@@ -110,7 +145,8 @@ def _claimed(claims: Iterable[Claim], items: Iterable[Item]) -> set[tuple[str, s
     is a version, as `pmsite new release` names them)."""
     claimed = {(claim.kind, key) for claim in claims for key in claim.keys}
     for item in items:
-        if item.kind == "release" and not item.slug:
+        unusable = isinstance(item, Release) and item.version is None
+        if item.kind == "release" and (not item.slug or unusable):
             stem = PurePosixPath(item.source).stem
             if parse_version(stem) is not None:
                 claimed.add(("release", stem))
@@ -163,7 +199,8 @@ class _References:
         self.errors.add(
             item.source,
             line,
-            f"{field}: unknown {kind} {quoted(reference)}{did_you_mean(reference, suggestions)}",
+            f"{field}: unknown {kind} {quoted(reference)}{did_you_mean(reference, suggestions)}"
+            f"{_REMEDY.get(kind, '').format(field=field)}",
         )
 
     def resolve(

@@ -7,17 +7,20 @@ return the item anyway when it is usable, so one run reports everything at once.
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import io
 import math
 from collections.abc import Callable
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from pmsite import AUDIENCES
 from pmsite.digest import digest
-from pmsite.errors import ErrorList, did_you_mean, display_path, quoted
+from pmsite.errors import ErrorList, display_path, quoted
 from pmsite.load.fields import FieldReader, describe
 from pmsite.load.files import RawDocument, read_text
 from pmsite.load.yamlload import YamlMap
+from pmsite.model.categories import KEY_PATTERN
 from pmsite.model.items import (
     CHANGE_CATEGORIES,
     CONFIDENCES,
@@ -37,9 +40,9 @@ from pmsite.model.items import (
     Release,
 )
 from pmsite.model.kinds import BY_NAME, Kind
-from pmsite.model.semver import parse_version
 from pmsite.model.timeframe import read_date
 from pmsite.model.urls import is_file_slug
+from pmsite.model.versions import version_slug
 
 METRIC_REF_KEYS = ("metric", "target", "baseline")
 METRIC_INLINE_KEYS = ("name", "unit", "baseline", "current", "target", "direction")
@@ -170,24 +173,34 @@ def _priority(fields: FieldReader) -> int | None:
 
 
 def read_release(document: RawDocument, fields: FieldReader, site_dir: Path) -> Release:
-    """A release; its slug is its version."""
+    """A release; its slug is its version's URL segment (``versions.version_slug``).
+
+    The version is checked against the site's versioning scheme, and change categories
+    against the site's categories, when the site is linked (``load/link.py``): both
+    depend on site.yaml."""
     version_text = fields.text("version", required=True)
-    version = parse_version(version_text) if version_text else None
-    if version_text and version is None:
+    slug = version_slug(version_text) if version_text else ""
+    if version_text and (not slug or "\n" in version_text):
         fields.error(
             "version",
-            f"{quoted(version_text)} is not a SemVer 2.0.0 version (e.g. 1.4.0 or 2.0.0-rc.1)",
+            f"{quoted(version_text)} cannot be a version:"
+            " use one line that starts with a letter or digit",
         )
+        slug = ""
     status = fields.choice("status", RELEASE_STATUSES) or "released"
+    changes, change_lines = _changes(fields)
     release = Release(
-        **_common(document, fields, fields.text("title"), slug=version_text if version else ""),
-        version=version,
+        **_common(document, fields, fields.text("title"), slug=slug),
+        written_version=version_text,
         status=status,
-        date=fields.date("date", required=status != "planned", hint=_RELEASE_DATE_HINT),
+        date=_release_date(fields, status),
         target=fields.target("target"),
         highlights=fields.markdown_list("highlights"),
-        changes=_changes(fields),
+        changes=changes,
+        change_lines=change_lines,
         breaking=fields.markdown_list("breaking"),
+        intro=Markdown(fields.text("intro")),
+        links=_links(fields),
         goal_slugs=fields.text_list("goals"),
         yanked=fields.boolean("yanked"),
         metrics=_metric_targets(fields),
@@ -203,23 +216,53 @@ _RELEASE_DATE_HINT = (
 )
 
 
-def _changes(fields: FieldReader) -> dict[str, list[Markdown]]:
+def _release_date(fields: FieldReader, status: str) -> dt.date | None:
+    """The date; ``date: unknown`` for a released release whose date nobody knows (an
+    imported changelog's old versions): it is then ordered by its version."""
+    value = fields.get("date")
+    if isinstance(value, str) and value.strip().lower() == "unknown" and status != "planned":
+        return None
+    return fields.date("date", required=status != "planned", hint=_RELEASE_DATE_HINT)
+
+
+def _changes(fields: FieldReader) -> tuple[dict[str, list[Markdown]], dict[str, int]]:
+    """The notes by category key: the six standard categories first, in Keep a Changelog
+    order, then the file's others in its order (linking checks them against site.yaml)."""
     changes = fields.mapping("changes")
     if changes is None:
-        return {}
-    inner = FieldReader(changes, fields.source, fields.errors, CHANGE_CATEGORIES, "changes: ")
-    result = {}
-    for category in CHANGE_CATEGORIES:
-        notes = inner.markdown_list(category)
+        return {}, {}
+    keys = [key for key in CHANGE_CATEGORIES if key in changes]
+    keys += [key for key in changes if key not in CHANGE_CATEGORIES]
+    inner = FieldReader(changes, fields.source, fields.errors, keys, "changes: ")
+    result, lines = {}, {}
+    for key in keys:
+        if not KEY_PATTERN.match(key) or key != key.lower():
+            inner.error(key, "a change category is a lower-case key (letters, digits and '-')")
+            continue
+        notes = inner.markdown_list(key)
+        lines[key] = inner.line(key)
         if notes:
-            result[category] = notes
-    for key in changes:
-        if key not in CHANGE_CATEGORIES:
-            inner.error(
-                key,
-                f"unknown change category{did_you_mean(key, CHANGE_CATEGORIES)};"
-                f" Keep a Changelog categories are: {', '.join(CHANGE_CATEGORIES)}",
-            )
+            result[key] = notes
+    return result, lines
+
+
+def _links(fields: FieldReader) -> dict[str, str]:
+    """``links: {compare: https://…}``: labels and absolute http(s) URLs or paths in
+    the repository (``docs/upgrading.md``)."""
+    links = fields.mapping("links")
+    if links is None:
+        return {}
+    inner = FieldReader(links, fields.source, fields.errors, list(links), "links: ")
+    result = {}
+    for label in links:
+        url = inner.text(label, required=True)
+        parts = urlsplit(url)
+        web = parts.scheme in ("http", "https") and bool(parts.netloc)
+        in_repository = not (parts.scheme or parts.netloc or url.startswith("//"))
+        if url and (web or in_repository):
+            result[str(label)] = url
+        elif url:
+            inner.error(label, f"{quoted(url)} must be an http(s) URL or a path in the repository")
     return result
 
 

@@ -30,6 +30,8 @@ REFLECTION_PERIODS = ("day", "week", "sprint", "month", "quarter", "release", "o
 DIRECTIONS = ("up", "down")
 # Keep a Changelog order: the order the release page shows them in.
 CHANGE_CATEGORIES = ("added", "changed", "deprecated", "removed", "fixed", "security")
+# Release fields a changelog section can also fill (``### Breaking Changes``, ``### Highlights``).
+NOTE_FIELDS = ("breaking", "highlights")
 REFLECTION_SECTIONS = ("wins", "setbacks", "learnings", "next")
 
 
@@ -89,8 +91,25 @@ class Markdown:
         return bool(self.source.strip())
 
 
+@dataclass(frozen=True)
+class Category:
+    """A change category of release notes: ``key`` as in a release's ``changes``
+    (``added``, ``performance``), ``label`` as shown (``Added``, ``Performance``)."""
+
+    key: str
+    label: str
+
+
+STANDARD_CATEGORIES = tuple(Category(key, key.capitalize()) for key in CHANGE_CATEGORIES)
+
+
 @dataclass
 class SiteConfig:
+    """site.yaml. ``versioning`` is the scheme of release versions (model/versions.py);
+    ``categories`` are every change category in display order (the six Keep a Changelog
+    ones and the site's own); ``aliases`` map a changelog section heading, normalised by
+    ``changelog.sections.heading_key``, to a category key, ``breaking`` or ``highlights``."""
+
     title: str
     description: str = ""
     product: str = ""
@@ -100,6 +119,9 @@ class SiteConfig:
     unsafe_html: bool = False
     feed_limit: int = 100  # entries per feed, newest first; 0: every one
     source: str = "content/site.yaml"
+    versioning: str = "semver"
+    categories: tuple[Category, ...] = STANDARD_CATEGORIES
+    aliases: dict[str, str] = field(default_factory=dict)
 
     @property
     def product_name(self) -> str:
@@ -318,13 +340,24 @@ class Goal(Item):
 
 @dataclass(eq=False)
 class Release(Item):
-    version: Version | None = None
+    """A release. ``written_version`` is the version as its file spells it; ``version``
+    is that text parsed in the site's versioning scheme (by linking, which knows the
+    scheme). ``changes`` maps category keys to notes (the six standard ones first, in
+    Keep a Changelog order, then the file's others); ``sections`` orders them as site.yaml
+    says. ``intro`` is Markdown shown before the lists, ``body`` after them; ``links``
+    maps a label (``compare``) to a URL."""
+
+    written_version: str = ""
+    version: Version | None = field(default=None, metadata=LINKED)
     date: dt.date | None = None
     status: str = "released"
     target: Target | None = None
     highlights: list[Markdown] = field(default_factory=list)
     changes: dict[str, list[Markdown]] = field(default_factory=dict)
+    change_lines: dict[str, int] = field(default_factory=dict)  # category key -> line
     breaking: list[Markdown] = field(default_factory=list)
+    intro: Markdown = field(default_factory=lambda: Markdown(""))
+    links: dict[str, str] = field(default_factory=dict)
     goal_slugs: list[tuple[str, int]] = field(default_factory=list)
     goals: list[Goal] = field(default_factory=list, metadata=LINKED)
     yanked: bool = False
@@ -332,6 +365,8 @@ class Release(Item):
     reflections: list[Reflection] = field(default_factory=list, metadata=LINKED)
     previous: Release | None = field(default=None, metadata=LINKED)
     next: Release | None = field(default=None, metadata=LINKED)
+    # The site's categories in display order (from site.yaml, set by linking).
+    category_order: tuple[Category, ...] = field(default=STANDARD_CATEGORIES, metadata=LINKED)
     # From git (history/): its changes, newest first; the first target it had; and, for
     # a release that was planned before it shipped, the last target it had while planned.
     history: list[Change] = field(default_factory=list, metadata=LINKED)
@@ -341,15 +376,23 @@ class Release(Item):
     @classmethod
     def order(cls, items: Iterable[Self]) -> list[Self]:
         """Planned releases first (nearest version first), then released ones newest
-        first: by date, and on the same date the higher SemVer first."""
+        first: by date, and on the same date the higher version first; one whose date
+        is unknown goes by its version, before the first dated one of a lower version."""
         planned = [r for r in items if r.is_planned]
-        released = [r for r in items if not r.is_planned]
         planned.sort(key=lambda r: r.version.key if r.version else ())
-        released.sort(
-            key=lambda r: ((r.date or dt.date.min), r.version.key if r.version else ()),
-            reverse=True,
-        )
-        return planned + released
+        dated = [r for r in items if not r.is_planned and r.date is not None]
+        dated.sort(key=lambda r: (r.date, r.version.key if r.version else ()), reverse=True)
+        # A release whose date is unknown goes before the first dated one of a lower version.
+        undated = [r for r in items if not r.is_planned and r.date is None]
+        undated.sort(key=lambda r: r.version.key if r.version else (), reverse=True)
+        released: list[Self] = []
+        for release in dated:
+            while undated and release.version and undated[0].version:
+                if undated[0].version.key <= release.version.key:
+                    break
+                released.append(undated.pop(0))
+            released.append(release)
+        return planned + released + undated
 
     @property
     def list_title(self) -> str:
@@ -357,7 +400,8 @@ class Release(Item):
 
     @property
     def version_text(self) -> str:
-        return self.version.text if self.version else self.slug
+        """The version as written (``v0.8.1``)."""
+        return self.version.text if self.version else self.written_version or self.slug
 
     @property
     def is_planned(self) -> bool:
@@ -375,9 +419,19 @@ class Release(Item):
     def change_count(self) -> int:
         return sum(len(notes) for notes in self.changes.values())
 
+    @property
+    def sections(self) -> list[tuple[Category, list[Markdown]]]:
+        """(category, notes) for each category with notes, in the site's order."""
+        return [
+            (category, self.changes[category.key])
+            for category in self.category_order
+            if self.changes.get(category.key)
+        ]
+
     def texts(self) -> Iterator[Markdown]:
         yield self.summary_markdown
         yield from self.breaking
+        yield self.intro
         yield from self.highlights
         for notes in self.changes.values():
             yield from notes

@@ -85,7 +85,7 @@ KINDS: tuple[Kind, ...] = (
         model=Release,
         keys=(
             *("version", "date", "status", "target", "highlights", "changes", "breaking"),
-            *("goals", "yanked", "metrics"),
+            *("intro", "links", "goals", "yanked", "metrics"),
         ),
         reader="read_release",
         url_prefix="releases/",

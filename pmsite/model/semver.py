@@ -1,4 +1,8 @@
-"""Semantic Versioning 2.0.0: parsing and precedence (https://semver.org)."""
+"""Semantic Versioning 2.0.0: parsing and precedence (https://semver.org).
+
+``Version`` is also the shape of a version in the other schemes a site may use
+(``model/versions.py``): there ``order`` holds the scheme's precedence key.
+"""
 
 from __future__ import annotations
 
@@ -16,13 +20,21 @@ _SEMVER = re.compile(
 
 @dataclass(frozen=True)
 class Version:
-    """A parsed SemVer version; ``key`` orders versions by SemVer precedence."""
+    """A parsed version; ``key`` orders versions of one scheme by precedence.
+
+    ``text`` is the version as written (``v0.8.1``, ``1.44.0/0.65b0``); ``major``,
+    ``minor`` and ``patch`` are its first three numbers (0 when absent); ``scheme`` is
+    ``semver``, ``calver``, ``pep440`` or ``any``; ``order`` is the precedence key of a
+    scheme other than SemVer (SemVer's is computed from the parts).
+    """
 
     text: str
     major: int
     minor: int
     patch: int
     prerelease: tuple[str, ...]
+    scheme: str = "semver"
+    order: tuple = ()
 
     @property
     def is_prerelease(self) -> bool:
@@ -30,6 +42,8 @@ class Version:
 
     @property
     def key(self) -> tuple:
+        if self.order:
+            return self.order
         # A version without pre-release identifiers ranks above any with them; numeric
         # identifiers rank below alphanumeric ones and compare as numbers.
         if not self.prerelease:

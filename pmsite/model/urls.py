@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from urllib.parse import quote
+from urllib.parse import quote, urlsplit
 
 from pmsite.model.items import Item, Tag
 from pmsite.model.kinds import BY_NAME, KINDS
@@ -80,3 +80,42 @@ def relative_url(from_url: str, to_url: str) -> str:
 def absolute_url(base_url: str, url: str) -> str:
     """``url`` under the site's base URL; ``url`` alone when there is no base URL."""
     return base_url + quote(url, safe="/#?=&.-_~") if base_url else url
+
+
+_REPOSITORY_FILE = re.compile(r"\.(?:md|markdown|rst|txt|adoc)$", re.IGNORECASE)
+_HREF = re.compile(r'(<a\b[^>]*?\bhref=")([^"]*)(")')
+
+
+def is_repository_path(link: str) -> bool:
+    """Whether a link in release notes is a path in the product's repository, as
+    imported changelogs write them: ``./docs/features.md#hints``, ``docs/setup.md``
+    (it starts with ``./`` or names a documentation file, and has no scheme or host)."""
+    parts = urlsplit(link)
+    if parts.scheme or parts.netloc or not parts.path or link.startswith(("/", "../", "#")):
+        return False
+    return parts.path.startswith("./") or bool(_REPOSITORY_FILE.search(parts.path))
+
+
+def repository_url(repo_url: str, link: str) -> str:
+    """``link`` (a path in the repository) as a URL of the repository's web view:
+    ``REPO/blob/HEAD/PATH`` (GitLab: ``REPO/-/blob/HEAD/PATH``), fragment kept."""
+    base = repo_url.rstrip("/")
+    path = link.removeprefix("./").lstrip("/")
+    while path.startswith("./"):
+        path = path[2:]
+    return f"{base}/-/blob/HEAD/{path}" if "gitlab" in base else f"{base}/blob/HEAD/{path}"
+
+
+def repository_links(html: str, repo_url: str) -> str:
+    """``html`` with every repository path in an ``<a href>`` made a repository URL;
+    unchanged without a ``repo_url`` (``pmsite check`` then warns about them)."""
+    if not repo_url or "href=" not in html:
+        return html
+
+    def link(match: re.Match[str]) -> str:
+        href = match[2]
+        if not is_repository_path(href):
+            return match[0]
+        return f"{match[1]}{repository_url(repo_url, href)}{match[3]}"
+
+    return _HREF.sub(link, html)

@@ -22,7 +22,14 @@ from pmsite.history.model import by_commit
 from pmsite.incremental.tracking import TrackingEnvironment
 from pmsite.model.items import CHANGE_CATEGORIES, Item, Site, Tag
 from pmsite.model.kinds import KINDS
-from pmsite.model.urls import absolute_url, output_path, relative_url
+from pmsite.model.urls import (
+    absolute_url,
+    is_repository_path,
+    output_path,
+    relative_url,
+    repository_links,
+    repository_url,
+)
 from pmsite.render import charts
 from pmsite.render.theme import builtin_theme_dir
 
@@ -68,6 +75,8 @@ def make_environment(site_dir: Path, track: bool = True) -> jinja2.Environment:
     env.filters["date"] = format_date
     env.filters["number"] = format_number
     env.filters["percent"] = lambda value: "" if value is None else f"{round(value * 100)}%"
+    env.filters["repo_links"] = _repo_links_filter
+    env.filters["repo_link"] = _repo_link_filter
     env.filters["by_commit"] = by_commit
     env.globals.update(
         line_chart=charts.line_chart,
@@ -91,6 +100,20 @@ def _url_filter(context: jinja2.runtime.Context, url: str) -> str:
     if page_url == "404.html" and base_url:
         return urlsplit(base_url).path + quote(url, safe="/#?=&.-_~")
     return relative_url(page_url, url)
+
+
+@jinja2.pass_context
+def _repo_links_filter(context: jinja2.runtime.Context, html: str) -> str:
+    """Release notes' HTML with links to paths in the repository (``./docs/x.md``)
+    pointing at the repository's web view, when site.yaml has a ``repo_url``."""
+    return repository_links(html, context["site"].config.repo_url)
+
+
+@jinja2.pass_context
+def _repo_link_filter(context: jinja2.runtime.Context, link: str) -> str:
+    """One link: a path in the repository becomes a repository URL (with a repo_url)."""
+    repo_url = context["site"].config.repo_url
+    return repository_url(repo_url, link) if repo_url and is_repository_path(link) else link
 
 
 @jinja2.pass_context
