@@ -1,6 +1,6 @@
 """pmsite: a static site generator for product teams' goals, releases and reflections."""
 
-__version__ = "0.6.0"
+__version__ = "0.7.0"
 
 # Who a site or an item is for (``--audience`` and the ``audience`` field); here rather
 # than in model.py so that the command line starts without loading the model.

@@ -41,6 +41,7 @@ class BuildResult:
     seconds: float
     warnings: list[ContentError] = field(default_factory=list)
     up_to_date: bool = False  # nothing changed since the last build: nothing was done
+    notes: list[ContentError] = field(default_factory=list)  # worth knowing, not wrong
 
 
 def load_site(
@@ -107,4 +108,13 @@ def build(
             save_written(manifest_file, written)
             Manifest(settings, inputs, outputs, folders, stamp).save(manifest_file)
     seconds = time.perf_counter() - start
-    return BuildResult(output_dir, outcome.pages, len(outcome.files), seconds, outcome.warnings)
+    notes = []
+    if not outcome.site.config.base_url:
+        # Not a warning: a publishing workflow passes --base-url (pmsite init's does).
+        message = (
+            "no base_url: sitemap.xml is not written and feeds use relative links"
+            " (pass --base-url when building for publication)"
+        )
+        notes.append(ContentError(outcome.site.config.source, None, message))
+    pages, files = outcome.pages, len(outcome.files)
+    return BuildResult(output_dir, pages, files, seconds, outcome.warnings, notes=notes)

@@ -1,17 +1,20 @@
 """``pmsite check``: everything a build checks, every internal link of the rendered site,
-and the warnings a product team wants before it publishes; nothing is written.
+and the findings a product team wants before it publishes; nothing is written.
 
-Warnings: a Now goal past its target, a planned release whose target has passed,
-releases whose SemVer order contradicts their dates, a metric with no points, an active
-goal with no owner. ``--strict`` makes them errors. Notices (``--base REV``): goals whose
-target slipped, or that left Now, since a git revision.
+Three severities. Errors: content errors and broken links. Warnings: releases whose
+SemVer order contradicts their dates, a metric with no points, an active goal with no
+owner, a placeholder ``base_url``; ``--strict`` makes them errors. Notices: what only
+time made true (a goal or a planned release past its target, a goal not updated for
+STALE_DAYS days) and, with ``--base REV``, a goal whose target slipped or that left Now
+since a git revision; the site shows the overdue ones too ("Overdue"), and notices never
+fail a check, so a date passing cannot stop a team from publishing.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import ipaddress
 import json
-import os
 import posixpath
 from dataclasses import asdict, dataclass
 from html.parser import HTMLParser
@@ -22,9 +25,17 @@ from urllib.parse import unquote, urlsplit
 from pmsite.errors import ContentErrors
 from pmsite.model.items import Item, Release, Site
 from pmsite.model.urls import is_repository_path
-from pmsite.options import BuildOptions
+from pmsite.options import BuildOptions, build_today
 from pmsite.session import BuildSession
 from pmsite.store.write import OutputFile
+
+SEVERITIES = ("error", "warning", "notice")
+STALE_DAYS = 90  # an open goal whose file no commit touched for longer gets a notice
+
+# Hosts that are never a real site's address: the documentation domains (RFC 2606) and
+# the loopback names. A base_url on one of them is a placeholder left in site.yaml.
+PLACEHOLDER_DOMAINS = ("example.org", "example.com", "example.net", "localhost")
+PLACEHOLDER_SUFFIXES = (".example", ".test", ".invalid", ".localhost")
 
 
 @dataclass(frozen=True, order=True)
@@ -35,17 +46,6 @@ class Finding:
     message: str
 
 
-def check_today() -> dt.date:
-    """Today, or the day of SOURCE_DATE_EPOCH when it is set (reproducible CI runs)."""
-    epoch = os.environ.get("SOURCE_DATE_EPOCH", "")
-    if epoch.isdigit():
-        return dt.datetime.fromtimestamp(int(epoch), dt.UTC).date()
-    return dt.date.today()
-
-
-_SEVERITY_ORDER = {"error": 0, "warning": 1, "notice": 2}
-
-
 def run_check(
     site_dir: Path,
     strict: bool = False,
@@ -53,29 +53,33 @@ def run_check(
     audience: str = "public",
     base: str | None = None,
 ) -> list[Finding]:
-    """All findings for the site, errors first, then warnings, then notices; warnings
-    become errors when ``strict``. With ``base`` (a git revision), notices name every
-    goal whose target slipped or that left Now since then (``base_notices``); raises
-    UsageError when ``base`` names no commit."""
-    today = today or check_today()
+    """All findings for the site, errors first, then warnings, then notices; ``strict``
+    makes warnings errors (notices stay notices). With ``base`` (a git revision), notices
+    also name every goal whose target slipped or that left Now since then
+    (``base_notices``); raises UsageError when ``base`` names no commit."""
+    today = today or build_today()  # SOURCE_DATE_EPOCH's day, when it is set
     try:
-        options = BuildOptions.of(audience=audience)
+        options = BuildOptions.of(audience=audience, today=today)
         outcome = BuildSession(site_dir, options, track=False, history_cache=True).build()
     except ContentErrors as error:
         return [Finding(e.path, e.line, "error", e.message) for e in error.errors]
     findings = [Finding(w.path, w.line, "warning", w.message) for w in outcome.warnings]
     findings += content_warnings(outcome.site, today)
+    findings += placeholder_base_url(outcome.site, site_dir)
     links = broken_links(outcome.files, site_dir)
     # Paths in the repository in imported release notes stay warnings under --strict:
     # they are fixed once for every old release by setting repo_url in site.yaml.
     repository = [f for f in links if f.severity == "warning"]
     findings += [f for f in links if f.severity != "warning"]
     if strict:
-        findings = [Finding(f.file, f.line, "error", f.message) for f in findings]
+        findings = [
+            Finding(f.file, f.line, "error", f.message) if f.severity == "warning" else f
+            for f in findings
+        ]
     findings += repository
     if base is not None:
         findings += base_notices(outcome.site, site_dir, base, audience)
-    return sorted(findings, key=lambda f: (_SEVERITY_ORDER[f.severity], f.file, f.line or 0))
+    return sorted(findings, key=lambda f: (SEVERITIES.index(f.severity), f.file, f.line or 0))
 
 
 def base_notices(site: Site, site_dir: Path, base: str, audience: str = "public") -> list[Finding]:
@@ -140,32 +144,49 @@ def base_notices(site: Site, site_dir: Path, base: str, audience: str = "public"
     return findings
 
 
-def _at(item: Item, key: str, message: str) -> Finding:
-    return Finding(item.source, item.field_lines.get(key, item.line), "warning", message)
+def _at(item: Item, key: str, message: str, severity: str = "warning") -> Finding:
+    return Finding(item.source, item.field_lines.get(key, item.line), severity, message)
 
 
 def content_warnings(site: Site, today: dt.date) -> list[Finding]:
+    """The findings about the content itself: warnings, and notices about dates."""
     findings = []
     for goal in site.goals:
-        if goal.lane == "now" and goal.target and goal.target.end < today:
+        if goal.overdue and goal.target:
             findings.append(
                 _at(
                     goal,
                     "target",
-                    f"target: the goal is in Now but its target {goal.target.text}"
-                    " has passed; move the target or the goal",
+                    f"target: the goal is overdue: its target {goal.target.text} ended"
+                    f" {goal.target.end.isoformat()} and it is still {goal.status}"
+                    f" ({_lane_text(goal.lane)}); move the target or update the status",
+                    "notice",
                 )
             )
         if not goal.owner and goal.status not in ("done", "dropped"):
             findings.append(_at(goal, "title", "owner: the goal has no owner"))
+        if goal.status not in ("done", "dropped") and goal.last_updated:
+            days = (today - goal.last_updated).days
+            if days > STALE_DAYS:
+                findings.append(
+                    _at(
+                        goal,
+                        "title",
+                        f"no update for {days} days (last commit {goal.last_updated.isoformat()})"
+                        "; check that its status, progress and target are still right",
+                        "notice",
+                    )
+                )
     for release in site.upcoming_releases:
-        if release.target and release.target.end < today:
+        if release.overdue and release.target:
             findings.append(
                 _at(
                     release,
                     "target",
-                    f"target: planned release {release.version_text} has"
-                    f" passed its target {release.target.text}; release it or move the target",
+                    f"target: planned release {release.version_text} is overdue: its target"
+                    f" {release.target.text} ended {release.target.end.isoformat()};"
+                    " release it or move the target",
+                    "notice",
                 )
             )
     for metric in site.metrics:
@@ -175,6 +196,46 @@ def content_warnings(site: Site, today: dt.date) -> list[Finding]:
             findings.append(_at(metric, key, "points: the metric has no data points yet"))
     findings += _release_order_warnings(site.released_releases)
     return findings
+
+
+def _lane_text(lane: str) -> str:
+    return f"in {lane.capitalize()}" if lane else "on no lane"
+
+
+def placeholder_host(url: str) -> str | None:
+    """The reserved name that ``url``'s host is or is under (``example.org``, ``.test``,
+    ``localhost``, a loopback address), or None for a real host."""
+    host = (urlsplit(url).hostname or "").rstrip(".").lower()
+    if not host:
+        return None
+    for domain in PLACEHOLDER_DOMAINS:
+        if host == domain or host.endswith(f".{domain}"):
+            return domain
+    for suffix in PLACEHOLDER_SUFFIXES:
+        if host.endswith(suffix):
+            return suffix
+    try:
+        return host if ipaddress.ip_address(host).is_loopback else None
+    except ValueError:
+        return None
+
+
+def placeholder_base_url(site: Site, site_dir: Path) -> list[Finding]:
+    """A warning when site.yaml's base_url is a placeholder: every canonical link, feed
+    entry, sitemap entry and roadmap.json URL of the published site would point there."""
+    url = site.config.base_url
+    host = placeholder_host(url) if url else None
+    if host is None:
+        return []
+    source = site.config.source
+    line = _key_line(site_dir / source, "base_url")
+    message = (
+        f"base_url: {url} is a placeholder ({host} is reserved for examples and local"
+        " use): canonical links, feeds, sitemap.xml and roadmap.json would point there;"
+        " set the address the site is published at, or remove base_url and pass"
+        " --base-url when building (the workflow pmsite init writes does)"
+    )
+    return [Finding(source, line, "warning", message)]
 
 
 def _release_order_warnings(releases: list[Release]) -> list[Finding]:
@@ -282,6 +343,15 @@ def _link_problem(page: str, link: str, paths: set[str], pages: dict[str, _Links
     return None
 
 
+def _key_line(path: Path, key: str) -> int | None:
+    """The line of a top-level ``key:`` in a YAML file (not a comment that names it)."""
+    try:
+        lines = path.read_text(encoding="utf-8").splitlines()
+    except (OSError, UnicodeDecodeError):
+        return None
+    return next((n for n, text in enumerate(lines, 1) if text.startswith(f"{key}:")), None)
+
+
 def _line_of(path: Path, link: str, occurrence: int = 1) -> int | None:
     """The line of the source file that holds the ``occurrence``-th copy of the link
     itself (``#anchor`` included: not an earlier, working link to the same page); the
@@ -298,8 +368,8 @@ def _line_of(path: Path, link: str, occurrence: int = 1) -> int | None:
 
 
 def format_findings(findings: list[Finding], style: str, prefix: str = "") -> str:
-    """text: file:line: severity: message; github: ::error file=…,line=…::… (``::notice``
-    for notices); json: a list of {file, line, severity, message}."""
+    """text: file:line: severity: message, then the counts; github: ::error file=…,line=…::…
+    (``::warning``, ``::notice``); json: a list of {file, line, severity, message}."""
     if style == "json":
         return json.dumps([asdict(f) for f in findings], indent=2, ensure_ascii=False) + "\n"
     lines = []
@@ -313,13 +383,16 @@ def format_findings(findings: list[Finding], style: str, prefix: str = "") -> st
         else:
             where = f"{finding.file}:{finding.line}" if finding.line else finding.file
             lines.append(f"{where}: {finding.severity}: {finding.message}")
-    errors = sum(1 for f in findings if f.severity == "error")
-    notices = sum(1 for f in findings if f.severity == "notice")
-    warnings = len(findings) - errors - notices
     if style == "text":
-        plural = "s" if errors != 1 else "", "s" if warnings != 1 else ""
-        summary = f"{errors} error{plural[0]}, {warnings} warning{plural[1]}"
-        if notices:
-            summary += f", {notices} notice{'s' if notices != 1 else ''}"
-        lines.append(summary)
+        counts = {severity: 0 for severity in SEVERITIES}
+        for finding in findings:
+            counts[finding.severity] += 1
+        summary = [_count(counts["error"], "error"), _count(counts["warning"], "warning")]
+        if counts["notice"]:
+            summary.append(_count(counts["notice"], "notice"))
+        lines.append(", ".join(summary))
     return "\n".join(lines) + "\n" if lines else ""
+
+
+def _count(number: int, noun: str) -> str:
+    return f"{number} {noun}{'s' if number != 1 else ''}"

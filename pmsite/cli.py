@@ -109,7 +109,11 @@ def _check_parser(commands: argparse._SubParsersAction) -> None:
         help="validate the content and every internal link, without writing output/",
     )
     _site_option(sub)
-    sub.add_argument("--strict", action="store_true", help="treat warnings as errors")
+    sub.add_argument(
+        "--strict",
+        action="store_true",
+        help="treat warnings as errors (notices, about dates, never fail)",
+    )
     default = "github" if os.environ.get("GITHUB_ACTIONS") == "true" else "text"
     sub.add_argument(
         "--format",
@@ -171,7 +175,10 @@ def _new_parser(commands: argparse._SubParsersAction) -> None:
     sub.add_argument(
         "name",
         nargs="?",
-        help="file name / slug (a version for a release; default: the next patch version)",
+        metavar="NAME",
+        help='a title in quotes ("Better search") or a slug (better-search); for a release,'
+        " a version (default: the next patch after the newest released one); for a"
+        " reflection, optional (default: today's date)",
     )
     sub.set_defaults(handler=_cmd_new)
 
@@ -216,6 +223,11 @@ def _changelog_parsers(commands: argparse._SubParsersAction) -> None:
     exporter.add_argument(
         "--force", action="store_true", help="replace the output file if it exists"
     )
+    exporter.add_argument(
+        "--release",
+        metavar="VERSION",
+        help="only this release's section (e.g. the notes of a GitHub release)",
+    )
     exporter.set_defaults(handler=_cmd_export)
 
 
@@ -235,6 +247,8 @@ def _cmd_build(args: argparse.Namespace) -> int:
     options = BuildOptions.of(args.base_url, args.drafts, args.audience)
     result = build(args.site, args.output, options, use_cache=not args.no_cache)
     _print_warnings(result.warnings)
+    for note in result.notes:
+        print(f"note: {note}", file=sys.stderr)
     shown = _shown_path(result.output_dir)
     if result.up_to_date:
         print(f"Nothing changed: {shown} is up to date ({result.pages} pages)")
@@ -316,13 +330,13 @@ def _cmd_init(args: argparse.Namespace) -> int:
     where = "" if target.resolve() == Path.cwd().resolve() else f"  cd {target}\n"
     print(
         f"\nNext:\n{where}"
-        "  pmsite serve           preview it at http://127.0.0.1:8000/ while you edit\n"
-        "  pmsite new goal NAME   add a goal (also: release, reflection, metric)\n"
-        "  pmsite check           validate everything before you commit\n"
-        "  pmsite build           write the site into output/\n"
-        "Set base_url in content/site.yaml to where the site will be published, then\n"
-        "commit and push: .github/workflows/pmsite.yml checks pull requests and publishes\n"
-        "main to GitHub Pages."
+        "  pmsite serve                     preview it at http://127.0.0.1:8000/ while you edit\n"
+        '  pmsite new goal "Better search"  add a goal (also: release, reflection, metric)\n'
+        "  pmsite check                     validate everything before you commit\n"
+        "  pmsite build                     write the site into output/\n"
+        "Then commit and push to GitHub: .github/workflows/pmsite.yml checks pull requests\n"
+        "and publishes main to GitHub Pages at its Pages address (set Pages' source to\n"
+        '"GitHub Actions" in the repository settings).'
     )
     return 0
 
@@ -333,6 +347,10 @@ def _cmd_new(args: argparse.Namespace) -> int:
     _require_content(args.site)
     path = new_item(args.site, args.kind, args.name)
     print(_shown_path(path).rstrip("/"))
+    print(
+        "It is a draft: `pmsite serve --drafts` shows it; set draft: false to publish it.",
+        file=sys.stderr,
+    )
     return 0
 
 
@@ -381,9 +399,13 @@ def _cmd_export(args: argparse.Namespace) -> int:
 
     _require_content(args.site)
     site = load_site(args.site)[0]
-    text = export_changelog(site)
-    for omitted in export_omissions(site):
-        print(f"not in the changelog (the format has no place for it): {omitted}", file=sys.stderr)
+    text = export_changelog(site, args.release)
+    if args.release is None:
+        for omitted in export_omissions(site):
+            print(
+                f"not in the changelog (the format has no place for it): {omitted}",
+                file=sys.stderr,
+            )
     if args.output is None:
         sys.stdout.write(text)
         return 0

@@ -10,13 +10,17 @@ from pathlib import Path
 
 import yaml
 
+from pmsite import __version__
 from pmsite.errors import PmsiteError, UsageError
+from pmsite.model.items import CHANGE_CATEGORIES
 from pmsite.model.kinds import BY_NAME
 from pmsite.model.semver import Version, parse_version
-from pmsite.model.urls import is_file_slug
+from pmsite.model.urls import is_file_slug, tag_slug
 from pmsite.store.write import write_new_text
 
 _VERSION_LINE = re.compile(r"^version:\s*['\"]?([^'\"\s#]+)", re.MULTILINE)
+_PLANNED_LINE = re.compile(r"^status:\s*['\"]?planned['\"]?\s*(#.*)?$", re.MULTILINE)
+_DRAFT_HINT = "draft: true  # a draft shows only with --drafts; set false to publish it"
 
 GITIGNORE = """\
 # pmsite: the built site, the build's temporary folders and its cache
@@ -25,19 +29,31 @@ output/
 .pmsite-cache/
 """
 
+# The workflow ``pmsite init`` writes; @VERSION@ becomes the version that wrote it.
 WORKFLOW = """\
 # Check content on pull requests; build and publish to GitHub Pages from main.
 # Enable Pages with "GitHub Actions" as the source in the repository's settings.
+#
+# pmsite @VERSION@ wrote this file, and both jobs install exactly that version, so that
+# the same content gives the same site next month too. To upgrade: read the release
+# notes, run `pip install -U pmsite` and `pmsite check --strict` locally, then replace
+# @VERSION@ with the new version in both "pip install" steps below.
 name: pmsite
 
 on:
   pull_request:
   push:
     branches: [main]
+  schedule:
+    - cron: "23 4 * * *"  # daily, so the site shows what became overdue overnight
   workflow_dispatch:
 
 permissions:
   contents: read
+
+concurrency:
+  group: pmsite-${{ github.ref }}
+  cancel-in-progress: false  # let a publication in progress finish
 
 jobs:
   check:
@@ -50,9 +66,11 @@ jobs:
       - uses: actions/setup-python@v5
         with:
           python-version: "3.12"
-      - run: pip install pmsite
+      - name: Install pmsite
+        run: pip install "pmsite==@VERSION@"
       # Notices on the pull request's lines for every goal it postpones or takes out of Now.
-      - run: pmsite check --strict --format github --base "origin/${{ github.base_ref }}"
+      - name: Check the content and every link
+        run: pmsite check --strict --format github --base "origin/${{ github.base_ref }}"
 
   publish:
     if: github.event_name != 'pull_request'
@@ -63,32 +81,50 @@ jobs:
       id-token: write
     environment:
       name: github-pages
-      url: ${{ steps.deploy.outputs.page_url }}
+      url: ${{ steps.deployment.outputs.page_url }}
     steps:
       - uses: actions/checkout@v4
         with:
-          fetch-depth: 0
+          fetch-depth: 0  # full history: pages show when each file last changed
       - uses: actions/setup-python@v5
         with:
           python-version: "3.12"
-      - run: pip install pmsite
-      - run: pmsite check --strict --format github
-      - run: pmsite build
+      - name: Install pmsite
+        run: pip install "pmsite==@VERSION@"
+      - name: Check the content and every link
+        run: pmsite check --strict --format github
+      - id: pages
+        uses: actions/configure-pages@v5
+      - name: Build for the Pages address
+        run: pmsite build --base-url "${{ steps.pages.outputs.base_url }}/"
       - uses: actions/upload-pages-artifact@v3
         with:
           path: output
-      - id: deploy
+      - id: deployment
         uses: actions/deploy-pages@v4
 """
 
 
+def workflow_text() -> str:
+    """The GitHub Actions workflow of a new site, pinned to this version of pmsite."""
+    return WORKFLOW.replace("@VERSION@", __version__)
+
+
 def today() -> dt.date:
+    """The day new items are dated with."""
     return dt.date.today()
 
 
 def _front_matter(fields: dict, body: str) -> str:
+    return f"---\n{_yaml(fields)}---\n{body}"
+
+
+def _yaml(fields: dict) -> str:
+    """The fields as YAML; a new item starts as a draft, with a comment that says how to
+    publish it (as Hugo's ``new`` does): its empty owner or data points then warn only
+    once someone publishes it."""
     text = yaml.safe_dump(fields, sort_keys=False, allow_unicode=True, width=1000)
-    return f"---\n{text}---\n{body}"
+    return text.replace("draft: true\n", f"{_DRAFT_HINT}\n", 1)
 
 
 def _title_from(name: str) -> str:
@@ -96,9 +132,10 @@ def _title_from(name: str) -> str:
     return words[:1].upper() + words[1:] if words else name
 
 
-def goal_text(name: str, day: dt.date) -> str:
+def goal_text(title: str, day: dt.date) -> str:
+    """A new goal: planned, with every field present."""
     fields: dict[str, object] = {
-        "title": _title_from(name),
+        "title": title,
         "status": "planned",
         "horizon": None,
         "target": None,
@@ -109,13 +146,14 @@ def goal_text(name: str, day: dt.date) -> str:
         "summary": "",
         "tags": [],
         "metrics": [],
-        "draft": False,
+        "draft": True,
     }
     body = "\nWhy this goal matters, and how we will know it is done.\n"
     return _front_matter(fields, body)
 
 
 def release_text(version: str, day: dt.date) -> str:
+    """A new planned release with every Keep a Changelog category present."""
     fields: dict[str, object] = {
         "version": version,
         "title": "",
@@ -125,21 +163,22 @@ def release_text(version: str, day: dt.date) -> str:
         "summary": "",
         "highlights": [],
         "breaking": [],
-        "changes": {category: [] for category in ("added", "changed", "fixed")},
+        "changes": {category: [] for category in CHANGE_CATEGORIES},
         "goals": [],
         "yanked": False,
         "metrics": [],
         "tags": [],
-        "draft": False,
+        "draft": True,
     }
     text = _front_matter(fields, "\nWhat changed and why, in Markdown.\n")
     hint = f"date: null  # when it ships: status: released, date: {day.isoformat()}"
     return text.replace("date: null", hint, 1)
 
 
-def reflection_text(name: str, day: dt.date) -> str:
+def reflection_text(title: str, day: dt.date) -> str:
+    """A new reflection dated ``day``."""
     fields = {
-        "title": _title_from(name),
+        "title": title,
         "date": day,
         "period": "sprint",
         "summary": "",
@@ -150,28 +189,30 @@ def reflection_text(name: str, day: dt.date) -> str:
         "goals": [],
         "releases": [],
         "tags": [],
-        "draft": False,
+        "draft": True,
     }
     return _front_matter(fields, "\nWhat happened, in a few paragraphs.\n")
 
 
-def metric_text(name: str, day: dt.date) -> str:
+def metric_text(title: str, day: dt.date) -> str:
+    """A new metric with no points yet, and a comment that shows how to add them."""
     fields = {
-        "name": _title_from(name),
+        "name": title,
         "unit": "",
         "direction": "up",
         "description": "",
         "summary": "",
         "tags": [],
         "points": [],
-        "draft": False,
+        "draft": True,
     }
     comment = f"# Add points as {{date: {day.isoformat()}, value: 42}}, or use csv: <file>.\n"
-    return comment + yaml.safe_dump(fields, sort_keys=False, allow_unicode=True, width=1000)
+    return comment + _yaml(fields)
 
 
 def next_patch_version(versions: Iterable[Version]) -> str:
-    """The patch after the highest released version (pre-releases count), or 0.1.0."""
+    """The patch after the highest version given (a pre-release gives its release), or
+    0.1.0 when there is none."""
     highest = max(versions, key=lambda v: v.key, default=None)
     if highest is None:
         return "0.1.0"
@@ -180,45 +221,103 @@ def next_patch_version(versions: Iterable[Version]) -> str:
     return f"{highest.major}.{highest.minor}.{highest.patch + 1}"
 
 
-def existing_versions(releases_dir: Path) -> list[Version]:
-    """Versions of the release files in a folder, read leniently (for `new release`)."""
+def existing_versions(releases_dir: Path) -> list[tuple[Version, bool]]:
+    """The version of each release file in a folder and whether the file says
+    ``status: planned``, read leniently (for `new release`: a broken file still counts)."""
     versions = []
     for path in sorted(releases_dir.rglob("*")):
-        if path.suffix.lower() not in (".md", ".yaml", ".yml"):
+        if path.suffix.lower() not in (".md", ".yaml", ".yml") or not path.is_file():
             continue
-        match = _VERSION_LINE.search(path.read_text("utf-8", "replace"))
+        text = path.read_text("utf-8", "replace")
+        match = _VERSION_LINE.search(text)
         version = parse_version(match[1]) if match else None
         if version is not None:
-            versions.append(version)
+            versions.append((version, bool(_PLANNED_LINE.search(text))))
     return versions
 
 
+def next_release_version(versions: list[tuple[Version, bool]]) -> str:
+    """The next patch after the highest *released* version (a planned 3.0.0 does not
+    count), skipping versions that a file already has; 0.1.0 for the first release."""
+    released = [version for version, planned in versions if not planned]
+    taken = {version.text for version, _ in versions}
+    candidate = next_patch_version(released)
+    while candidate in taken:
+        parsed = parse_version(candidate)
+        assert parsed is not None
+        candidate = next_patch_version([parsed])
+    return candidate
+
+
+def name_and_title(kind: str, name: str | None, day: dt.date) -> tuple[str, str]:
+    """The file name (slug) and the title of a new item from what the user typed: a
+    slug ("better-search": its title is "Better search") or a title ("Better search":
+    its slug is "better-search"). A reflection without a name is named by ``day``."""
+    if not name and kind == "reflection":
+        return day.isoformat(), f"Reflection, {day.day} {day:%B} {day.year}"
+    if not name or not name.strip():
+        raise UsageError(
+            f"pmsite new {kind} needs a NAME: a title in quotes"
+            f' (pmsite new {kind} "Better search") or a slug (better-search)'
+        )
+    name = name.strip()
+    if is_file_slug(name):
+        return name, _title_from(name)
+    parts = re.split(r"[/\\]", name)
+    if name.startswith((".", "/", "\\")) or any(part in (".", "..") for part in parts):
+        raise UsageError(
+            f"'{name}' cannot be a file name: it looks like a path; give a title in quotes"
+            f' (pmsite new {kind} "Better search") or a slug (better-search)'
+        )
+    slug = tag_slug(name)
+    if not slug or not is_file_slug(slug):
+        raise UsageError(
+            f"'{name}' cannot be a file name: it has no letters or digits; give a title"
+            f' in quotes (pmsite new {kind} "Better search") or a slug (better-search)'
+        )
+    return slug, name
+
+
 def new_item(site_dir: Path, kind: str, name: str | None, day: dt.date | None = None) -> Path:
-    """Write a new item file with every field present; never overwrite. Returns its path."""
+    """Write a new item file with every field present; never overwrite. Returns its path.
+
+    ``name`` is a slug or a title (see ``name_and_title``); for a release, a version (by
+    default the next patch after the highest released one)."""
     day = day or today()
     spec = BY_NAME[kind]
     folder = site_dir / "content" / spec.folder
     if kind == "release":
         versions = existing_versions(folder) if folder.is_dir() else []
-        name = name or next_patch_version(versions)
+        name = name.strip() if name else next_release_version(versions)
         if parse_version(name) is None:
             raise UsageError(f"'{name}' is not a SemVer 2.0.0 version (e.g. 1.4.0 or 2.0.0-rc.1)")
-        if name in {version.text for version in versions}:
+        if name in {version.text for version, _ in versions}:
             raise PmsiteError(f"release {name} already exists in {folder}")
-    if not name:
-        raise UsageError(f"pmsite new {kind} needs a NAME (it becomes the file name and URL)")
-    if not is_file_slug(name):
-        raise UsageError(f"'{name}' cannot be a file name: use letters, digits, '-', '_' or '.'")
-    path = folder / f"{name}{spec.scaffold_suffix}"
+        slug, title = name, name
+    else:
+        slug, title = name_and_title(kind, name, day)
+        if kind == "reflection" and not name:
+            slug = _free_name(folder, slug)
+    path = folder / f"{slug}{spec.scaffold_suffix}"
     clashes = [p for p in [path] if p.exists()]
     if folder.is_dir():
-        clashes += [p for p in folder.iterdir() if p.stem.lower() == name.lower()]
+        clashes += [p for p in folder.iterdir() if p.stem.lower() == slug.lower()]
     if clashes:
         raise PmsiteError(f"{clashes[0]} already exists; pmsite new never overwrites a file")
     assert spec.scaffold is not None, f"pmsite new {kind}: the kind has no scaffold"
-    text: str = globals()[spec.scaffold](name, day)
+    text: str = globals()[spec.scaffold](title, day)
     write_new_text(path, text)
     return path
+
+
+def _free_name(folder: Path, name: str) -> str:
+    """``name``, or ``name-2``, ``name-3``... the first that no file in ``folder`` has."""
+    taken = {p.stem.lower() for p in folder.iterdir()} if folder.is_dir() else set()
+    candidate, number = name, 1
+    while candidate.lower() in taken:
+        number += 1
+        candidate = f"{name}-{number}"
+    return candidate
 
 
 def init_site(target: Path, day: dt.date | None = None) -> list[Path]:
@@ -237,7 +336,7 @@ def init_site(target: Path, day: dt.date | None = None) -> list[Path]:
         "content/reflections/kickoff.md": _example_reflection(day),
         "content/metrics/weekly-active-users.yaml": _example_metric(day),
         ".gitignore": GITIGNORE,
-        ".github/workflows/pmsite.yml": WORKFLOW,
+        ".github/workflows/pmsite.yml": workflow_text(),
     }
     written = []
     for relative, text in files.items():
@@ -249,17 +348,25 @@ def init_site(target: Path, day: dt.date | None = None) -> list[Path]:
 
 def _site_yaml(name: str) -> str:
     title = _title_from(name)
-    return yaml.safe_dump(
+    text = yaml.safe_dump(
         {
             "title": f"{title} roadmap",
             "product": title,
             "description": f"Where {title} is going, and what shipped.",
-            "base_url": "https://example.org/",
             "language": "en",
         },
         sort_keys=False,
         allow_unicode=True,
     )
+    return text + SITE_YAML_BASE_URL
+
+
+SITE_YAML_BASE_URL = """\
+# base_url: the address the site is published at, ending with '/'. It is left out on
+# purpose: .github/workflows/pmsite.yml passes the GitHub Pages address with
+# --base-url, and so do the GitLab and Netlify recipes in pmsite's README. Set it only
+# to publish another way (e.g. base_url: https://roadmap.acme.com/).
+"""
 
 
 def _example_goal(day: dt.date) -> str:

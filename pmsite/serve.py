@@ -4,11 +4,16 @@ last good build, so they never see a half-built site and output/ is never touche
 
 Browsers reload through Server-Sent Events (``/__pmsite/events``): a small script is
 injected into served HTML only. A failed build keeps the last good snapshot and adds an
-overlay listing the errors to every page, until the next good build clears it.
+overlay listing the errors to every page, until the next good build clears it; before
+any build has succeeded, every request gets a page listing the errors (status 503).
+
+content/ and templates/ are watched whenever they exist: one created (or deleted and
+created again) while the server runs is watched from then on.
 """
 
 from __future__ import annotations
 
+import contextlib
 import errno
 import html
 import logging
@@ -17,8 +22,9 @@ import sys
 import threading
 import time
 import traceback
+import warnings
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -26,18 +32,19 @@ from urllib.parse import unquote, urlsplit
 
 from watchdog.events import FileSystemEvent, FileSystemEventHandler
 from watchdog.observers import Observer
-from watchdog.observers.api import BaseObserver
+from watchdog.observers.api import BaseObserver, ObservedWatch
 
 from pmsite.errors import ContentErrors, PmsiteError, display_path
 from pmsite.load.git import is_ref_change, watched_git_paths
 from pmsite.load.walk import is_ignored_path
-from pmsite.options import BuildOptions
+from pmsite.options import BuildOptions, build_today
 from pmsite.session import BuildSession
 from pmsite.store.write import OutputFile
 
 log = logging.getLogger("pmsite.serve")
 
 EVENTS_PATH = "/__pmsite/events"
+WATCHED_FOLDERS = ("content", "templates")  # under the site folder, each recursively
 DEBOUNCE_SECONDS = 0.025  # quiet time that ends a burst of file events
 MAX_WAIT_SECONDS = 0.5  # a steady stream of events still rebuilds this often
 PORT_ATTEMPTS = 20
@@ -69,6 +76,7 @@ class Snapshot:
     files: dict[str, OutputFile] = field(default_factory=dict)
     errors: tuple[str, ...] = ()
     css_only: bool = False
+    good: bool = False  # a build has succeeded: ``files`` is the last good build
 
 
 class PreviewServer:
@@ -97,6 +105,10 @@ class PreviewServer:
         self._threads: list[threading.Thread] = []
         self._httpd: ThreadingHTTPServer | None = None
         self._observer: BaseObserver | None = None
+        self._handler = _WatchHandler(self)
+        # Each watched folder's watch and the folder it was made for (device, inode).
+        self._watches: dict[str, tuple[tuple[int, int], ObservedWatch]] = {}
+        self._watch_lock = threading.Lock()
         self._session: BuildSession | None = None
         self._git_dirs: tuple[Path, Path] | None = None  # see start()
 
@@ -113,26 +125,22 @@ class PreviewServer:
 
     def start(self) -> None:
         """Bind, build once, then serve and watch in background threads."""
+        # A watched folder filled quickly (content/ restored, a checkout) makes watchdog's
+        # inotify backend add a subfolder's watch twice and say so; nothing is lost.
+        warnings.filterwarnings(
+            "ignore", "Callback with id .* already exists for watch", RuntimeWarning, "watchdog"
+        )
         self._httpd = self._bind()
         options = BuildOptions.of(self.url, self.drafts, self.audience)
         self._session = BuildSession(self.site_dir, options, history_cache=True)
-        self._rebuild(set())  # the initial build
         self._observer = Observer()
-        handler = _WatchHandler(self)
-        for folder in (self.site_dir / "content", self.site_dir / "templates"):
-            if folder.is_dir():
-                self._observer.schedule(handler, str(folder), recursive=True)
-        self._observer.schedule(handler, str(self.site_dir), recursive=False)
-        # A commit or a checkout moves HEAD or a ref: the history (and the "Last updated"
-        # dates) change although no content file did.
-        self._git_dirs = watched_git_paths(self.site_dir)
-        if self._git_dirs is not None:
-            git_dir, common_dir = self._git_dirs
-            for folder, recursive in ((git_dir, False), (common_dir, False)):
-                self._observer.schedule(handler, str(folder), recursive=recursive)
-            if (common_dir / "refs").is_dir():
-                self._observer.schedule(handler, str(common_dir / "refs"), recursive=True)
+        # The site folder itself (not recursively): content/ or templates/ appearing,
+        # disappearing or being replaced is seen there, and their watches follow.
+        self._observer.schedule(self._handler, str(self.site_dir), recursive=False)
+        self._watch_folders()
+        self._watch_git()
         self._observer.start()
+        self._rebuild(set())  # the initial build, once every change from now on is seen
         for target in (self._serve_http, self._rebuild_loop):
             thread = threading.Thread(target=target, name=f"pmsite-{target.__name__}", daemon=True)
             thread.start()
@@ -175,11 +183,62 @@ class PreviewServer:
 
     # -- watching and rebuilding ------------------------------------------------------
 
+    def _watch_git(self) -> None:
+        """Watch git's HEAD, packed-refs and refs/: a commit or a checkout moves them, and
+        with them the history and the "Last updated" dates, though no content file changed."""
+        self._git_dirs = watched_git_paths(self.site_dir)
+        if self._git_dirs is None or self._observer is None:
+            return
+        git_dir, common_dir = self._git_dirs
+        folders = {
+            (git_dir, False): None,
+            (common_dir, False): None,
+            (common_dir / "refs", True): None,
+        }
+        for folder, recursive in folders:  # a plain repository's two git folders are one
+            if folder.is_dir():
+                self._observer.schedule(self._handler, str(folder), recursive=recursive)
+
+    def _watch_folders(self, renew: Iterable[str] = ()) -> None:
+        """Watch each of WATCHED_FOLDERS that exists now, and only those: a folder that
+        was created, or deleted and created again, gets a new watch (a deleted folder's
+        watch ends with it). Folders named in ``renew`` get a new watch whatever their
+        identity: a folder deleted and created again can reuse the inode number."""
+        observer = self._observer
+        renew = set(renew)
+        if observer is None:
+            return
+        with self._watch_lock:
+            for name in WATCHED_FOLDERS:
+                folder = self.site_dir / name
+                try:
+                    info = folder.stat()
+                    identity = (info.st_dev, info.st_ino) if folder.is_dir() else None
+                except OSError:
+                    identity = None
+                current = self._watches.get(name)
+                if current is not None and current[0] == identity and name not in renew:
+                    continue
+                if current is not None:
+                    del self._watches[name]
+                    with contextlib.suppress(KeyError, OSError, RuntimeError):
+                        observer.unschedule(current[1])
+                if identity is not None:
+                    try:
+                        watch = observer.schedule(self._handler, str(folder), recursive=True)
+                    except OSError as error:  # gone again already: the next event retries
+                        log.debug("cannot watch %s: %s", folder, error)
+                        continue
+                    self._watches[name] = (identity, watch)
+
     def notice(self, paths: Iterable[str]) -> None:
         """Called by the watcher with the paths of one file event."""
         relevant = {Path(p) for p in paths if self._is_watched(Path(p))}
         if not relevant:
             return
+        folders = [path.name for path in relevant if path.parent == self.site_dir]
+        if folders:
+            self._watch_folders(renew=folders)  # content/ or templates/ came, went or moved
         with self._changed:
             self._pending.update(relevant)
             self._events += 1
@@ -193,7 +252,7 @@ class PreviewServer:
         except ValueError:
             return False
         parts = relative.parts
-        if not parts or parts[0] not in ("content", "templates"):
+        if not parts or parts[0] not in WATCHED_FOLDERS:
             return False
         return not is_ignored_path("/".join(parts))
 
@@ -225,10 +284,16 @@ class PreviewServer:
         start = time.perf_counter()
         shown = sorted(display_path(path, self.site_dir) for path in changed)
         what = _summarise(shown) if shown else "initial build"
+        # The day counts (what is overdue): a server left running overnight shows what
+        # a build on the new day would.
+        self._session.options = replace(self._session.options, today=build_today())
         try:
             outcome = self._session.build(changed=changed)
-        except ContentErrors as error:
-            lines = tuple(str(e) for e in error.errors)
+        except (ContentErrors, PmsiteError) as error:
+            if isinstance(error, ContentErrors):
+                lines = tuple(str(e) for e in error.errors)
+            else:  # e.g. content/ itself is gone
+                lines = (str(error),)
             self._publish_errors(lines)
             count = f"{len(lines)} error{'s' if len(lines) != 1 else ''}"
             log.error("%s: build failed, %s:\n%s", what, count, "\n".join(lines))
@@ -241,11 +306,13 @@ class PreviewServer:
         files = {file.path: file for file in outcome.files}
         elapsed = (time.perf_counter() - start) * 1000
         self._publish(files)
+        # Pages are counted as ``pmsite build`` counts them: the HTML files of the site.
+        rendered = sum(1 for path in outcome.rendered_paths if path.endswith(".html"))
         log.info(
-            "%s: %d pages re-rendered, %d reused, %.0f ms",
+            "%s: %d pages, %d re-rendered, %.0f ms",
             what,
-            outcome.rendered,
-            outcome.reused,
+            outcome.pages,
+            rendered,
             elapsed,
         )
 
@@ -253,11 +320,11 @@ class PreviewServer:
         old = self.snapshot
         changed = {p for p in files.keys() | old.files.keys() if files.get(p) != old.files.get(p)}
         css_only = bool(changed) and all(p.endswith(".css") for p in changed) and not old.errors
-        self._swap(Snapshot(old.build_id + 1, files, (), css_only))
+        self._swap(Snapshot(old.build_id + 1, files, (), css_only, good=True))
 
     def _publish_errors(self, errors: tuple[str, ...]) -> None:
         old = self.snapshot
-        self._swap(Snapshot(old.build_id + 1, old.files, errors))
+        self._swap(Snapshot(old.build_id + 1, old.files, errors, good=old.good))
 
     def _swap(self, snapshot: Snapshot) -> None:
         with self._published:
@@ -324,20 +391,45 @@ OVERLAY_STYLE = (
 )
 
 
-def overlay_html(errors: tuple[str, ...]) -> str:
+def overlay_html(errors: tuple[str, ...], good: bool = True) -> str:
+    """The error overlay over a served page: the errors of the latest build, and what is
+    shown under it (the last good build, or nothing when no build has succeeded yet)."""
     items = "".join(f"<li>{html.escape(line)}</li>" for line in errors)
+    shown = "showing the last good build" if good else "there is no good build yet"
     return (
         f'<aside id="pmsite-error-overlay" role="alert" style="{OVERLAY_STYLE}">'
-        "<strong>pmsite: the last build failed; showing the last good build.</strong>"
+        f"<strong>pmsite: the last build failed; {shown}.</strong>"
         f'<ul style="margin:.5rem 0 0;padding-left:1.25rem">{items}</ul></aside>\n'
     )
+
+
+NO_BUILD_PAGE = """<!DOCTYPE html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>Build failed · pmsite</title>
+<style>
+body { margin: 0; font: 16px/1.5 system-ui, sans-serif; background: #fff; color: #1b2129; }
+main { max-width: 60rem; margin: 0 auto; padding: 1.5rem 1rem 45vh; }
+</style>
+</head>
+<body>
+<main>
+<h1>The site could not be built</h1>
+<p>There is no good build yet: fix the errors below and save. This page reloads by itself
+when the site builds.</p>
+</main>
+</body>
+</html>
+"""
 
 
 def inject(page: bytes, snapshot: Snapshot) -> bytes:
     """The reload script (and the error overlay) before </body>, in served HTML only."""
     extra = RELOAD_SCRIPT % snapshot.build_id
     if snapshot.errors:
-        extra = overlay_html(snapshot.errors) + extra
+        extra = overlay_html(snapshot.errors, snapshot.good) + extra
     marker = page.lower().rfind(b"</body>")
     if marker == -1:
         return page + extra.encode("utf-8")
@@ -429,9 +521,13 @@ class _PreviewHandler(BaseHTTPRequestHandler):
         self._send(status, body, content_type, head)
 
     def _send_missing(self, snapshot: Snapshot, head: bool) -> None:
-        """No build has succeeded yet: a page that shows the errors and reloads."""
-        page = b"<!DOCTYPE html><html><head><title>pmsite</title></head><body></body></html>"
-        status = HTTPStatus.INTERNAL_SERVER_ERROR if snapshot.errors else HTTPStatus.NOT_FOUND
+        """No build has succeeded yet: a page that says so, lists the errors and reloads
+        when a build succeeds (503: the site is not there yet, not broken for good)."""
+        if snapshot.good:  # a good build without a 404 page (a site's own templates)
+            self._send(HTTPStatus.NOT_FOUND, b"not found\n", "text/plain; charset=utf-8", head)
+            return
+        page = NO_BUILD_PAGE.encode("utf-8")
+        status = HTTPStatus.SERVICE_UNAVAILABLE
         self._send(status, inject(page, snapshot), "text/html; charset=utf-8", head)
 
     def _redirect(self, location: str, head: bool) -> None:

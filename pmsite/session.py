@@ -50,7 +50,7 @@ from pmsite.incremental.tracking import (
     model_objects,
 )
 from pmsite.load.config import read_config
-from pmsite.load.files import ContentTree, DocumentCache, RawDocument, read_content
+from pmsite.load.files import SITE_FILE, ContentTree, DocumentCache, RawDocument, read_content
 from pmsite.load.git import GitDates, GitReader, apply_git_date, apply_git_dates
 from pmsite.load.link import assemble_site
 from pmsite.load.readers import ItemCache, read_item, read_items
@@ -163,7 +163,7 @@ class BuildSession:
             config = read_config(tree.site_data, tree.site_display, errors, options.base_url)
         with self._stage("link"):
             site = assemble_site(
-                config, items, errors, options.drafts, options.audience, tree.claims
+                config, items, errors, options.drafts, options.audience, tree.claims, options.today
             )
         errors.raise_if_any()
         with self._stage("git"):
@@ -219,8 +219,10 @@ class BuildSession:
         self.stages = {}
         last_failed, self._last_failed = self._last_failed, True
         outcome = None
-        if changed and not last_failed and self._last is not None and self.track:
-            outcome = self._patch(self._last, changed, staging)
+        last = self._last
+        # A patch edits the last build's model, made with its options (and its day).
+        if changed and not last_failed and last and last.options == self.options and self.track:
+            outcome = self._patch(last, changed, staging)
         if outcome is None:
             outcome = self._full_build(staging)
         self._last_failed = False
@@ -253,18 +255,11 @@ class BuildSession:
         files = [record.file for record in records.values()] + extra
         check_unique_paths(files)
         warnings = list(errors.warnings)
-        if not site.config.base_url:
-            warnings.append(
-                ContentError(
-                    site.config.source,
-                    None,
-                    "no base_url: sitemap.xml is not written and feeds use relative links",
-                )
-            )
         rendered = rendered_again(records, last)
         if self.track:
             self._last = LastBuild(
                 settings=settings,
+                options=self.options,
                 site=site,
                 records=records,
                 fingerprints=changes.fingerprints,
@@ -274,6 +269,7 @@ class BuildSession:
                 pages=pages,
                 extra_files=extra,
                 documents={document.path: document.kind for document in tree.documents},
+                inputs=_inputs(self.site_dir, tree),
                 warnings=warnings,
                 git=git,
             )
@@ -302,8 +298,9 @@ class BuildSession:
         """The build after an edit of text only, made by patching the last build's
         model; None when the edit is anything else (then the full path runs)."""
         # An editor's atomic save (write a temporary file, rename it over the real one)
-        # also reports the temporary file: one that is gone and was never read is moot.
-        paths = [p for p in paths if p.resolve() in last.documents or os.path.lexists(p)]
+        # also reports the temporary file: one that is gone and was never read (nor a
+        # folder holding something read) is moot. Any other deletion takes the full path.
+        paths = [p for p in paths if os.path.lexists(p) or _was_read(p.resolve(), last)]
         kinds = [last.documents.get(path.resolve()) for path in paths]
         markup = self._markup
         if markup is None or None in kinds:
@@ -458,6 +455,30 @@ class BuildSession:
             relative = path.relative_to(static_root).as_posix()
             files.append(OutputFile(relative, f"content/static/{relative}", copy_from=path))
         return files
+
+
+def _inputs(site_dir: Path, tree: ContentTree) -> frozenset[Path]:
+    """What a build read besides the content documents: site.yaml, the metrics' CSV
+    files, the static files and the site's own templates."""
+    found = {tree.content_dir / SITE_FILE, *tree.static_files}
+    for document in tree.documents:
+        data_file = document.data.get("csv") if document.kind == "metric" else None
+        if isinstance(data_file, str) and data_file:
+            found.add((document.path.parent / data_file).resolve())
+    templates = site_dir / "templates"
+    if templates.is_dir():
+        names = jinja2.FileSystemLoader(templates).list_templates()
+        found.update(templates / name for name in names)
+    return frozenset(found)
+
+
+def _was_read(path: Path, last: LastBuild) -> bool:
+    """Whether ``path`` (resolved) was read by ``last``, or is a folder holding a file
+    that was (content/ or templates/ deleted or moved away)."""
+    if path in last.documents or path in last.inputs:
+        return True
+    folder = f"{path}{os.sep}"
+    return any(str(read).startswith(folder) for read in (*last.documents, *last.inputs))
 
 
 _CODE_CSS = code_stylesheet().encode("utf-8")

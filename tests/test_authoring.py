@@ -38,10 +38,11 @@ def test_init_makes_a_site_that_builds_and_checks_cleanly(tmp_path: Path) -> Non
     assert check.returncode == 0, check.stdout + check.stderr
     assert check.stdout == "0 errors, 0 warnings\n"
     assert run_pmsite("build", "--site", target).returncode == 0
+    assert "base_url" not in yaml.safe_load((target / "content/site.yaml").read_text())
     workflow = yaml.safe_load((target / ".github/workflows/pmsite.yml").read_text())
     steps = [step.get("run", step.get("uses")) for step in workflow["jobs"]["publish"]["steps"]]
-    assert "pmsite build" in steps
-    assert "actions/deploy-pages@v4" in steps
+    assert any(step.startswith("pmsite build --base-url") for step in steps)
+    assert "actions/deploy-pages@v4" in steps  # every point is in test_publish.py
 
 
 def test_init_defaults_to_the_current_folder(tmp_path: Path) -> None:
@@ -85,7 +86,10 @@ def test_new_writes_every_field_and_never_overwrites(make_site: MakeSite) -> Non
     )
     assert reflection["date"] == dt.date.today()
     release = yaml.safe_load((site / "content/releases/1.4.0.md").read_text().split("---")[1])
-    assert set(release["changes"]) == {"added", "changed", "fixed"}
+    assert list(release["changes"]) == [
+        *("added", "changed", "deprecated", "removed", "fixed", "security")
+    ]
+    assert front["draft"] is True and release["draft"] is True  # published when ready
     assert run_pmsite("build", "--site", site).returncode == 0  # all of it builds
 
 
@@ -140,37 +144,46 @@ CHECK_SITE = {
 }
 
 
+# A real address: a placeholder base_url is a finding of its own (test_publish.py).
+REAL_SITE_YAML = "title: Test Site\nbase_url: https://acme.github.io/roadmap/\n"
+NOV_26 = {"SOURCE_DATE_EPOCH": str(int(dt.datetime(2026, 11, 26, tzinfo=dt.UTC).timestamp()))}
+
+
 def test_check_warnings_and_exit_codes(make_site: MakeSite) -> None:
-    site = make_site(CHECK_SITE)
-    env = {"SOURCE_DATE_EPOCH": str(int(dt.datetime(2026, 11, 26, tzinfo=dt.UTC).timestamp()))}
-    result = run_pmsite("check", cwd=site, env=env)
+    site = make_site(CHECK_SITE, site_yaml=REAL_SITE_YAML)
+    result = run_pmsite("check", cwd=site, env=NOV_26)
     assert result.returncode == 0, result.stdout + result.stderr
     assert result.stdout.splitlines() == [
-        "content/goals/late.md:4: warning: target: the goal is in Now but its target 2026-Q1"
-        " has passed; move the target or the goal",
         "content/goals/ownerless.md:2: warning: owner: the goal has no owner",
         "content/metrics/empty.yaml:1: warning: points: the metric has no data points yet",
         "content/releases/b.md:3: warning: date: 1.2.0 is dated 2026-01-05, before 1.1.0"
         " (2026-01-10), although its version is higher",
-        "content/releases/d.md:4: warning: target: planned release 2.0.0 has passed its target"
-        " 2026-06; release it or move the target",
-        "0 errors, 5 warnings",
+        "content/goals/late.md:4: notice: target: the goal is overdue: its target 2026-Q1"
+        " ended 2026-03-31 and it is still in-progress (in Now); move the target or update"
+        " the status",
+        "content/releases/d.md:4: notice: target: planned release 2.0.0 is overdue: its"
+        " target 2026-06 ended 2026-06-30; release it or move the target",
+        "0 errors, 3 warnings, 2 notices",
     ]
-    strict = run_pmsite("check", "--strict", cwd=site, env=env)
+    strict = run_pmsite("check", "--strict", cwd=site, env=NOV_26)
     assert strict.returncode == 1
-    assert strict.stdout.endswith("5 errors, 0 warnings\n")
+    assert strict.stdout.endswith("3 errors, 0 warnings, 2 notices\n")  # dates never fail
     assert not (site / "output").exists()
 
 
 def test_check_github_and_json_formats(make_site: MakeSite) -> None:
-    site = make_site(CHECK_SITE)
-    github = run_pmsite("check", cwd=site, env={"GITHUB_ACTIONS": "true"})
-    assert "::warning file=content/goals/ownerless.md,line=2::owner: the goal has no owner" in (
-        github.stdout.splitlines()
-    )
-    listed = json.loads(run_pmsite("check", "--format", "json", cwd=site).stdout)
+    site = make_site(CHECK_SITE, site_yaml=REAL_SITE_YAML)
+    github = run_pmsite("check", cwd=site, env={"GITHUB_ACTIONS": "true", **NOV_26})
+    lines = github.stdout.splitlines()
+    assert "::warning file=content/goals/ownerless.md,line=2::owner: the goal has no owner" in lines
+    assert any(line.startswith("::notice file=content/goals/late.md,line=4::") for line in lines)
+    listed = json.loads(run_pmsite("check", "--format", "json", cwd=site, env=NOV_26).stdout)
     assert {"file", "line", "severity", "message"} == set(listed[0])
-    assert all(entry["severity"] == "warning" for entry in listed)
+    severities = {(entry["file"], entry["severity"]) for entry in listed}
+    assert ("content/goals/ownerless.md", "warning") in severities
+    assert ("content/goals/late.md", "notice") in severities
+    assert ("content/releases/d.md", "notice") in severities
+    assert {severity for _, severity in severities} == {"warning", "notice"}
 
 
 def test_check_reports_content_errors_like_build(make_site: MakeSite) -> None:
@@ -186,7 +199,8 @@ def test_check_finds_broken_internal_links(make_site: MakeSite) -> None:
             "content/goals/a.md": goal(owner="Ann") + "See [b](../b/) and [c](../../nowhere/).\n"
             "And [anchor](#missing).\n",
             "content/goals/b.md": goal("B", owner="Ann"),
-        }
+        },
+        site_yaml=REAL_SITE_YAML,
     )
     result = run_pmsite("check", "--site", site, "--format", "json")
     assert result.returncode == 1

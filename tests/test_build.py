@@ -344,7 +344,7 @@ def test_no_base_url_warns_and_skips_sitemap(make_site: MakeSite) -> None:
     site = make_site(site_yaml="title: Local\n")
     result = run_pmsite("build", "--site", site)
     assert result.returncode == 0
-    assert "warning: content/site.yaml: no base_url" in result.stderr
+    assert "note: content/site.yaml: no base_url" in result.stderr
     assert not (site / "output/sitemap.xml").exists()
     assert (site / "output/feed.xml").is_file()
 

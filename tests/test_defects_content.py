@@ -378,9 +378,14 @@ And [the same again](../other/#nope).
 """
 
 
+# check flags the default site.yaml's example.org base_url as a placeholder.
+REAL_ADDRESS = "title: Test Site\nbase_url: https://acme.github.io/p/\n"
+
+
 def test_check_reports_a_broken_link_at_its_own_line(make_site: MakeSite) -> None:
     site = make_site(
-        {"content/goals/links.md": LINKS, "content/goals/other.md": goal("O", owner="Bo")}
+        {"content/goals/links.md": LINKS, "content/goals/other.md": goal("O", owner="Bo")},
+        site_yaml=REAL_ADDRESS,
     )
     assert check(site) == [
         "content/goals/links.md:8: error: broken link on goals/links/index.html:"
@@ -398,7 +403,8 @@ def test_an_empty_points_field_is_reported_at_its_line(make_site: MakeSite) -> N
             "content/metrics/m.yaml": "name: M\nunit: users\npoints:\n",
             "content/metrics/c.yaml": "name: C\ncsv: c.csv\n",
             "content/metrics/c.csv": "date,value\n",
-        }
+        },
+        site_yaml=REAL_ADDRESS,
     )
     assert check(site) == [
         "content/metrics/c.yaml:2: warning: points: the metric has no data points yet",

@@ -38,8 +38,16 @@ def test_every_page_is_valid_html(tmp_path: Path, source: str) -> None:
     assert run_pmsite("build", "--site", site, "--output", output, "--drafts").returncode == 0
     pages = sorted(str(p) for p in output.rglob("*.html"))
     assert len(pages) > 20
+    # Built without a base_url, the 404 page carries the stylesheet inline, where the
+    # checker's CSS level 3 validator does not know newer properties (color-scheme,
+    # text-underline-offset...); the same stylesheet linked from other pages is not read.
+    # (gnu: one line per problem, which is what --ignore-re filters; it takes many.)
+    unknown_css = ["--ignore-re", r"CSS: .[a-z-]+.: Property .[a-z-]+. doesn.t exist"]
     result = subprocess.run(
-        [*command, "--format", "text", *pages], capture_output=True, text=True, timeout=300
+        [*command, "--format", "gnu", *pages, *unknown_css],
+        capture_output=True,
+        text=True,
+        timeout=300,
     )
     assert result.returncode == 0, result.stdout + result.stderr
 

@@ -39,12 +39,14 @@ def test_small_edit_renders_few_pages(site: Path) -> None:
     assert first.reused == 0
     replace(site / "content/reflections/2026-10-offline-beta.md", "A longer", "An even longer")
     outcome = session.build()
-    # Only the reflection's own page shows its body (and the search index holds its words).
+    # Only the reflection's own page and its feed entry show its body (and the search
+    # index holds its words).
     assert sorted(outcome.rendered_paths) == [
         "reflections/2026-10-offline-beta/index.html",
+        "reflections/feed.xml",
         "search.json",
     ]
-    assert outcome.reused == first.rendered - 2
+    assert outcome.reused == first.rendered - 3
     replace(site / "content/reflections/2026-10-offline-beta.md", "Shipped on time.", "On time.")
     assert sorted(session.build().rendered_paths) == [
         "reflections/2026-10-offline-beta/index.html",

@@ -86,3 +86,40 @@ def test_the_git_probe_is_what_dates_and_the_no_op_build_both_read(make_site: Ma
     (site / "content" / "pages" / "about.md").write_text("---\ntitle: A\n---\n", encoding="utf-8")
     assert probe(site).dirty() == {site.resolve() / "content" / "pages" / "about.md"}
     assert git_state(site) != found.state
+
+
+def test_a_misspelt_required_field_is_one_error_naming_the_fix(make_site: MakeSite) -> None:
+    """`titel:` is one mistake: its "did you mean" is the fix, so "title: missing required
+    field" would only be a second error for it. Inside a goal's measures too."""
+    site = make_site(
+        {
+            "content/goals/g.md": (
+                "---\ntitle: G\nstatus: planned\nmetrics:\n  - metrc: users\n    target: 5\n"
+                "  - name: Inline\n    targt: 4\n---\n"
+            ),
+            "content/metrics/users.yaml": METRIC,
+        },
+        site_yaml="titel: T\n",
+    )
+    result = run_pmsite("build", "--site", site)
+    assert result.returncode == 1
+    lines = result.stderr.splitlines()
+    assert lines == [
+        "content/goals/g.md:5: metrics item 1: metrc: unknown field (did you mean 'metric'?);"
+        " known fields: metric, target, baseline",
+        "content/goals/g.md:8: metrics item 2: targt: unknown field (did you mean 'target'?);"
+        " known fields: name, unit, baseline, current, target, direction",
+        "content/site.yaml:1: titel: unknown field (did you mean 'title'?); known fields:"
+        " title, description, product, base_url, language, repo_url, markdown, feed_limit,"
+        " versioning, changelog",
+        "3 errors found; nothing was written.",
+    ]
+
+
+def test_a_missing_required_field_without_a_typo_is_still_reported(make_site: MakeSite) -> None:
+    site = make_site({"content/goals/g.md": "---\ntitle: G\nstats: planned\nowner: x\n---\n"})
+    result = run_pmsite("build", "--site", site)
+    assert "content/goals/g.md:2: status: missing required field" not in result.stderr
+    assert "stats: unknown field (did you mean 'status'?)" in result.stderr
+    other = make_site({"content/goals/h.md": "---\ntitle: H\nowner: x\n---\n"})
+    assert "status: missing required field" in run_pmsite("build", "--site", other).stderr

@@ -104,7 +104,13 @@ def test_text_edit_patches_and_renders_only_what_shows_it(site: Path) -> None:
     session.forget([page])
     outcome = session.build(changed={page})
     assert "link" not in outcome.stages  # patched: nothing was linked again
-    assert sorted(outcome.rendered_paths) == ["releases/1.9.0/index.html", "search.json"]
+    # The body shows on the release's page and in its feed entries.
+    assert sorted(outcome.rendered_paths) == [
+        "feed.json",
+        "feed.xml",
+        "releases/1.9.0/index.html",
+        "search.json",
+    ]
     replace(page, "title: Faster search", "title: Quicker search")
     session.forget([page])
     outcome = session.build(changed={page})

@@ -1,6 +1,7 @@
 """The published site in a real browser (Debian's Chromium via Playwright), served from a
 sub-path: every page type loads with no console errors, no failed requests and no axe-core
-WCAG 2 A/AA violations; the board, charts and search work; screenshots for people."""
+WCAG 2 A/AA violations; fits a 360 px screen; prints dark text on white, whatever the
+reader's colour scheme; the board, charts and search work; screenshots for people."""
 
 from __future__ import annotations
 
@@ -36,6 +37,8 @@ FIXTURE_PAGES = [
     "metrics/weekly-active/",
     "tags/",
     "tags/mobile/",
+    "themes/",
+    "themes/mobile/",
     "about/",
     "search/",
     "404.html",
@@ -223,3 +226,160 @@ def test_screenshots(chromium: Any, fixture_url: str, width: int) -> None:
         overflow = page.evaluate("document.documentElement.scrollWidth > window.innerWidth")
         assert not overflow, f"{name} scrolls sideways at {width}px"
     context.close()
+
+
+# -- Phones and paper ------------------------------------------------------------------
+
+PHONE = {"width": 360, "height": 800}  # the narrowest screen the README promises
+
+
+@pytest.mark.slow
+def test_every_page_type_fits_a_360px_screen(chromium: Any, fixture_url: str) -> None:
+    """No page scrolls sideways on a 360 px phone: wide tables scroll inside their box."""
+    context = chromium.new_context(viewport=PHONE)
+    page = context.new_page()
+    wide = []
+    for path in FIXTURE_PAGES:
+        page.goto(fixture_url + path, wait_until="networkidle")
+        width = page.evaluate("document.scrollingElement.scrollWidth")
+        if width > PHONE["width"]:
+            wide.append((path, width))
+    context.close()
+    assert wide == []
+
+
+@pytest.mark.slow
+def test_a_site_of_long_words_fits_a_360px_screen(
+    chromium: Any, tmp_path_factory: pytest.TempPathFactory
+) -> None:
+    """Long unbroken titles, units, owners, themes, tags and versions, and many wide
+    columns of data, still fit: they wrap, or scroll inside their own box."""
+    site = tmp_path_factory.mktemp("long") / "site"
+    long = "Supercalifragilisticexpialidocious-internationalisation"
+    files = {
+        "content/site.yaml": f"title: {long}\n",
+        "content/goals/g.md": (
+            f"---\ntitle: {long} goal\nstatus: at-risk\ntarget: 2027-H2\ntheme: {long}\n"
+            f"owner: {long}\ntags: [{long}]\nmetrics:\n  - metric: m\n    target: 9000000\n"
+            "---\nSee https://example.org/a/very/long/address/that/does/not/break/anywhere/at/all\n"
+        ),
+        "content/metrics/m.yaml": (
+            f"name: {long} metric\nunit: {long}\npoints:\n"
+            "  - {date: 2026-01-01, value: 1234567.891}\n  - {date: 2026-02-01, value: 7654321.5}\n"
+        ),
+        "content/releases/r.md": (
+            "---\nversion: 10.20.30-beta.4+build.5678901234\ndate: 2026-02-01\n"
+            f"title: {long}\ngoals: [g]\nchanges:\n  added: [{long}]\n---\n"
+        ),
+        "content/reflections/x.md": f"---\ntitle: {long}\ndate: 2026-02-02\nwins: [{long}]\n---\n",
+    }
+    for name, content in files.items():
+        (site / name).parent.mkdir(parents=True, exist_ok=True)
+        (site / name).write_text(content, encoding="utf-8")
+    with served_site(site.parent / "www", site) as url:
+        output = site.parent / "www" / SUB_PATH
+        paths = sorted(p.relative_to(output).as_posix() for p in output.rglob("*.html"))
+        assert len(paths) > 12
+        context = chromium.new_context(viewport=PHONE)
+        page = context.new_page()
+        wide = []
+        for path in paths:
+            page.goto(url + path.removesuffix("index.html"), wait_until="networkidle")
+            width = page.evaluate("document.scrollingElement.scrollWidth")
+            if width > PHONE["width"]:
+                wide.append((path, width))
+        context.close()
+    assert wide == []
+
+
+# The contrast of every piece of visible text against what is behind it (its ancestors'
+# backgrounds over white paper) and against bare paper (browsers leave backgrounds out
+# of print by default): WCAG's formula, 4.5:1, or 3:1 for large text.
+CONTRAST_PROBLEMS = """() => {
+  const parse = (text) => {
+    const found = text.match(/^rgba?\\(([^)]*)\\)$/);
+    if (!found) return null;
+    const [r, g, b, a] = found[1].split(/[\\s,\\/]+/).filter(Boolean).map(Number);
+    return {r, g, b, a: a === undefined ? 1 : a};
+  };
+  const over = (top, under) => ({
+    r: top.r * top.a + under.r * (1 - top.a),
+    g: top.g * top.a + under.g * (1 - top.a),
+    b: top.b * top.a + under.b * (1 - top.a),
+    a: 1,
+  });
+  const channel = (v) => (v /= 255) <= 0.03928 ? v / 12.92 : ((v + 0.055) / 1.055) ** 2.4;
+  const luminance = (c) => 0.2126 * channel(c.r) + 0.7152 * channel(c.g) + 0.0722 * channel(c.b);
+  const ratio = (x, y) => {
+    const [light, dark] = [luminance(x), luminance(y)].sort((p, q) => q - p);
+    return (light + 0.05) / (dark + 0.05);
+  };
+  const paper = {r: 255, g: 255, b: 255, a: 1};
+  const behind = (element) => {
+    const chain = [];
+    for (let e = element; e; e = e.parentElement) chain.unshift(e);
+    return chain.reduce((colour, e) => {
+      const mine = parse(getComputedStyle(e).backgroundColor);
+      return mine && mine.a > 0 ? over(mine, colour) : colour;
+    }, paper);
+  };
+  const problems = [];
+  const seen = new Set();
+  const walker = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
+  for (let node = walker.nextNode(); node; node = walker.nextNode()) {
+    const element = node.parentElement;
+    if (!node.textContent.trim() || seen.has(element)) continue;
+    seen.add(element);
+    if (!element.checkVisibility({opacityProperty: true, visibilityProperty: true})) continue;
+    const box = element.getBoundingClientRect();
+    if (box.width <= 1 || box.height <= 1) continue;  // visually hidden, for screen readers
+    const style = getComputedStyle(element);
+    const ink = parse(element instanceof SVGElement ? style.fill : style.color);
+    const label = element.tagName.toLowerCase() + "." + element.getAttribute("class") +
+      " '" + node.textContent.trim().slice(0, 30) + "'";
+    if (!ink) { problems.push(label + ": colour " + style.color); continue; }
+    const size = parseFloat(style.fontSize);
+    const large = size >= 24 || (parseInt(style.fontWeight) >= 700 && size >= 18.66);
+    for (const [name, under] of [["background", behind(element)], ["paper", paper]]) {
+      const contrast = ratio(over(ink, under), under);
+      if (contrast < (large ? 3 : 4.5)) {
+        const shown = contrast.toFixed(2);
+        problems.push(label + ": " + shown + " on " + name + " (" + style.color + ")");
+      }
+    }
+  }
+  return problems;
+}"""
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("color_scheme", ["light", "dark"])
+def test_printed_pages_have_dark_text_on_white(
+    chromium: Any, fixture_url: str, color_scheme: str
+) -> None:
+    """Printing from a browser in dark mode must not keep the pale dark-theme colours."""
+    context = chromium.new_context(color_scheme=color_scheme)
+    page = context.new_page()
+    page.emulate_media(media="print", color_scheme=color_scheme)
+    problems = {}
+    for path in FIXTURE_PAGES:
+        page.goto(fixture_url + path, wait_until="networkidle")
+        assert page.evaluate("matchMedia('print').matches")
+        found = page.evaluate(CONTRAST_PROBLEMS)
+        if found:
+            problems[path] = found[:5]
+    context.close()
+    assert problems == {}
+
+
+@pytest.mark.slow
+def test_the_contrast_check_sees_pale_text(chromium: Any, fixture_url: str) -> None:
+    """The check above can fail: pale text on white is reported, dark text is not."""
+    context = chromium.new_context()
+    page = context.new_page()
+    page.goto(fixture_url, wait_until="networkidle")
+    assert page.evaluate(CONTRAST_PROBLEMS) == []
+    page.add_style_tag(content=".lead { color: #8ec5ff; }")
+    problems = page.evaluate(CONTRAST_PROBLEMS)
+    context.close()
+    assert len(problems) == 2 and "p.lead" in problems[0] and "on paper" in problems[1]

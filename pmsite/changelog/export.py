@@ -32,6 +32,7 @@ from pmsite.changelog.parse import (
     next_planned_version,
     outside_fences,
 )
+from pmsite.errors import PmsiteError, quoted
 from pmsite.model.items import Release, Site
 from pmsite.model.semver import Version
 
@@ -50,12 +51,24 @@ _SCHEMES = {
 }
 
 
-def export_changelog(site: Site) -> str:
-    """The site's releases as the text of a CHANGELOG.md."""
+def export_changelog(site: Site, only: str | None = None) -> str:
+    """The site's releases as the text of a CHANGELOG.md; with ``only`` (a version), that
+    release's section alone (e.g. the notes of a GitHub release). Raises PmsiteError
+    when no release has that version."""
     planned = [r for r in site.releases if r.is_planned]
     planned.sort(key=lambda r: r.version.key if r.version else (), reverse=True)
     released = [r for r in site.releases if not r.is_planned]
     unreleased = _unreleased_section(planned, released)
+    if only is not None:
+        chosen = [r for r in [*planned, *released] if r.version_text == only]
+        if not chosen:
+            known = ", ".join(r.version_text for r in released[:5])
+            raise PmsiteError(
+                f"--release: no release has version {quoted(only)}"
+                f" ({'the newest: ' + known if known else 'there is no released version'});"
+                " add its file to content/releases/ first"
+            )
+        return _release_block(chosen[0], chosen[0] is unreleased) + "\n"
     intro = _INTRO.format(product=site.config.product_name, scheme=_SCHEMES[site.config.versioning])
     blocks = [f"# Changelog\n\n{intro}"]
     blocks += [_release_block(r, r is unreleased) for r in [*planned, *released]]

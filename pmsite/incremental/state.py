@@ -18,6 +18,7 @@ from pmsite.incremental.tracking import Key, template_closure
 from pmsite.load.git import GitDates
 from pmsite.load.walk import is_ignored_path
 from pmsite.model.items import Site
+from pmsite.options import BuildOptions
 from pmsite.render.templates import PageSpec
 from pmsite.store.write import OutputFile
 
@@ -47,6 +48,7 @@ class LastBuild:
     files.)"""
 
     settings: str  # digest of site.yaml and the build options
+    options: BuildOptions  # a patch needs the same (a new day can make items overdue)
     site: Site
     records: dict[str, Rendered]  # by output path
     fingerprints: dict[Key, Hashable]
@@ -56,6 +58,7 @@ class LastBuild:
     pages: list[PageSpec]
     extra_files: list[OutputFile]  # sitemap.xml and the assets
     documents: dict[Path, str]  # the kind of each content document
+    inputs: frozenset[Path]  # what else it read: site.yaml, CSV, static, templates
     warnings: list[ContentError]
     git: GitDates  # what git said when the model was read or patched
 

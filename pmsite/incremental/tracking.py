@@ -24,9 +24,9 @@ from typing import Any
 import jinja2
 from jinja2 import meta
 
-from pmsite.model.items import READS_ATTRIBUTE, Item, Markdown, Site, Tag, linked_fields
+from pmsite.model.items import READS_ATTRIBUTE, Item, Markdown, Site, Tag, Theme, linked_fields
 
-Key = tuple[str, str]  # (kind, slug) of an item or a tag; SITE_KEY for the site
+Key = tuple[str, str]  # (kind, slug) of an item, a tag or a theme; SITE_KEY for the site
 Dependency = tuple[Key, str]  # (key, attribute read); "" means "anything about it"
 SITE_KEY: Key = ("site", "")
 
@@ -45,11 +45,12 @@ def recording() -> Iterator[set[Dependency]]:
 
 
 def note(obj: object, attribute: object = "") -> None:
-    """Record that the output being rendered read ``obj`` (an item, tag or the site)."""
+    """Record that the output being rendered read ``obj`` (an item, a tag, a theme or the
+    site)."""
     found = _recording.get()
     if found is None:
         return
-    if isinstance(obj, (Item, Tag)):
+    if isinstance(obj, _KEYED):
         found.add((obj.key, str(attribute)))
     elif isinstance(obj, Site):
         found.add((SITE_KEY, str(attribute)))
@@ -62,7 +63,8 @@ def note_all(deps: Iterable[Dependency]) -> None:
         found.update(deps)
 
 
-_MODEL = (Item, Tag, Site)
+_KEYED = (Item, Tag, Theme)  # the model objects that have a key
+_MODEL = (*_KEYED, Site)
 
 
 class Recorded:
@@ -150,8 +152,8 @@ class TrackingEnvironment(jinja2.Environment):
 
 
 def plain(value: Any) -> Hashable:
-    """A comparable stand-in for a model value: items become their keys."""
-    if isinstance(value, (Item, Tag)):
+    """A comparable stand-in for a model value: items, tags and themes become their keys."""
+    if isinstance(value, _KEYED):
         return value.key
     if isinstance(value, type):  # a model class named by the registry
         return value.__qualname__
@@ -168,18 +170,23 @@ def plain(value: Any) -> Hashable:
     return repr(value)
 
 
-def model_objects(site: Site) -> dict[Key, Item | Tag]:
-    """Every item and tag of the site by key."""
-    found: dict[Key, Item | Tag] = {item.key: item for item in site.items()}
+def model_objects(site: Site) -> dict[Key, Item | Tag | Theme]:
+    """Every item, tag and theme of the site by key."""
+    found: dict[Key, Item | Tag | Theme] = {item.key: item for item in site.items()}
     found.update((tag.key, tag) for tag in site.tags)
+    found.update((theme.key, theme) for theme in site.theme_pages)
     return found
 
 
 def fingerprints(site: Site) -> dict[Key, Hashable]:
-    """Every item's and tag's fingerprint: its source digest plus its links."""
+    """Every item's, tag's and theme's fingerprint: its source digest (an item's) plus
+    its links."""
     found: dict[Key, Hashable] = {item.key: fingerprint(item) for item in site.items()}
     for tag in site.tags:
         found[tag.key] = (tag.name, tuple(item.key for item in tag.items))
+    for theme in site.theme_pages:
+        goals = tuple(goal.key for goal in theme.goals)
+        found[theme.key] = (theme.name, goals, tuple(r.key for r in theme.releases))
     return found
 
 
@@ -194,8 +201,8 @@ def _links(item: Item) -> tuple:
     for name in linked_fields(type(item)):
         value = getattr(item, name)
         if isinstance(value, list):
-            state.append(tuple(v.key if isinstance(v, (Item, Tag)) else plain(v) for v in value))
-        elif isinstance(value, (Item, Tag)):
+            state.append(tuple(v.key if isinstance(v, _KEYED) else plain(v) for v in value))
+        elif isinstance(value, _KEYED):
             state.append(value.key)
         else:
             state.append(value)

@@ -76,6 +76,14 @@ class FieldReader:
             hint = did_you_mean(key, self.known)
             self.error(key, f"unknown field{hint}; known fields: {', '.join(self.known)}")
 
+    def misspelt(self, key: str) -> bool:
+        """Whether an unknown key of the mapping reads as a typo of ``key`` (``titel``
+        for ``title``): its "did you mean" names ``key``, so that one error is enough."""
+        return any(
+            other not in self.known and did_you_mean(other, self.known) == did_you_mean(key, [key])
+            for other in self.data
+        )
+
     def _split_number(self, before: str, key: str) -> bool:
         """Report ``{value: 8,900}`` (read as value 8 and a field '900') as the number it
         was meant to be; False when ``key`` is not such a leftover."""
@@ -97,6 +105,8 @@ class FieldReader:
         if value is None and required:
             if key in self.data:
                 self.error(key, f"is required and must not be empty{hint}")
+            elif self.misspelt(key):
+                pass  # one mistake, one error: finish() reports the typo with this key
             else:
                 self.errors.add(
                     self.source,

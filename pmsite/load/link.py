@@ -1,5 +1,5 @@
 """From a flat list of items to the linked Site: uniqueness, references, drafts,
-lanes, display order, backlinks, tags and URLs.
+lanes, display order, backlinks, tags, themes and URLs.
 
 References are checked against every item, drafts included, so a site's validity does
 not depend on --drafts; links to items left out of this build are simply not shown.
@@ -7,6 +7,7 @@ not depend on --drafts; links to items left out of this build are simply not sho
 
 from __future__ import annotations
 
+import datetime as dt
 import itertools
 from collections.abc import Callable, Collection, Iterable, Sequence
 from dataclasses import dataclass
@@ -26,15 +27,19 @@ from pmsite.model.items import (
     Site,
     SiteConfig,
     Tag,
+    Theme,
 )
 from pmsite.model.kinds import KINDS, Kind
 from pmsite.model.semver import parse_version
+from pmsite.model.timeframe import Target
 from pmsite.model.urls import (
     RESERVED_NAMES,
     assign_item_url,
     assign_tag_url,
+    assign_theme_url,
     tag_slug,
     tag_spelling,
+    theme_slug,
 )
 from pmsite.model.versions import SCHEME_EXAMPLES, parse_in_scheme
 
@@ -51,12 +56,15 @@ def assemble_site(
     include_drafts: bool = False,
     audience: str = "public",
     claims: Iterable[Claim] = (),
+    today: dt.date | None = None,
 ) -> Site:
     """Link, order and filter ``items`` into a Site; problems go to ``errors``.
 
     Drafts are left out unless ``include_drafts``; items for an internal audience are left
     out of a public build. ``claims`` are the identities of files that could not be read
-    (their problem is already reported): references to them are not reported again."""
+    (their problem is already reported): references to them are not reported again.
+    Open goals and planned releases whose target ended before ``today`` are marked
+    overdue (nothing is, without ``today``)."""
     found = {
         kind.name: _unique([item for item in items if item.kind == kind.name], kind, errors)
         for kind in KINDS
@@ -67,6 +75,7 @@ def assemble_site(
     metrics = cast("dict[str, Metric]", found["metric"])
     _check_page_slugs(cast("dict[str, Page]", found["page"]).values(), errors)
     _check_tags(items, errors)
+    _check_theme_names(goals.values(), errors)
 
     def shown(item: Item) -> bool:
         """Whether the item is in this build (drafts and audiences)."""
@@ -79,8 +88,10 @@ def assemble_site(
     refs = _References(errors, _claimed(claims, items), shown)
     for goal in goals.values():
         goal.lane = lane_of(goal)
+        goal.overdue = goal.status not in ("done", "dropped") and _ended(goal.target, today)
         refs.metric_targets(goal, goal.metrics, metrics)
     for release in releases.values():
+        release.overdue = release.is_planned and _ended(release.target, today)
         release.goals = refs.resolve(release, release.goal_slugs, goals, "goals", "goal")
         refs.metric_targets(release, release.metrics, metrics)
     # A reflection names a release by its version as written or by its URL segment.
@@ -130,6 +141,10 @@ def _check_release(release: Release, config: SiteConfig, errors: ErrorList) -> N
                 f" categories are: {', '.join(keys)} (declare your own in site.yaml:"
                 " changelog: categories)",
             )
+
+
+def _ended(target: Target | None, today: dt.date | None) -> bool:
+    return target is not None and today is not None and target.end < today
 
 
 def lane_of(goal: Goal) -> str:
@@ -282,6 +297,7 @@ def _link(site: Site) -> None:
             elif isinstance(item, Release) and item not in target.metric.releases:
                 target.metric.releases.append(item)
     site.tags = _collect_tags(site)
+    site.theme_pages = _collect_themes(site)
 
 
 def _check_tags(items: Iterable[Item], errors: ErrorList) -> None:
@@ -321,3 +337,53 @@ def _collect_tags(site: Site) -> list[Tag]:
     for tag in tags.values():
         assign_tag_url(tag)
     return sorted(tags.values(), key=lambda t: t.slug)
+
+
+def _check_theme_names(goals: Iterable[Goal], errors: ErrorList) -> None:
+    """Each theme gets a page at themes/<slug>/: a theme whose name has no letters or
+    digits, or two spellings with one slug ('Mobile apps', 'mobile-apps'), are errors.
+    Every goal counts, drafts included, so validity does not depend on --drafts."""
+    first: dict[str, Goal] = {}
+    for goal in sorted(goals, key=lambda g: (g.source, g.line)):
+        if not goal.theme:
+            continue
+        slug = theme_slug(goal.theme)
+        line = goal.field_lines.get("theme", goal.line)
+        if not slug:
+            errors.add(
+                goal.source,
+                line,
+                f"theme: {quoted(goal.theme)} has no letters or digits,"
+                " which its page's URL (themes/<name>/) needs",
+            )
+            continue
+        other = first.setdefault(slug, goal)
+        if other.theme != goal.theme:
+            where = f"{other.source}:{other.field_lines.get('theme', other.line)}"
+            errors.add(
+                goal.source,
+                line,
+                f"theme: {quoted(goal.theme)} and {quoted(other.theme)} ({where}) would share"
+                f" the page themes/{slug}/; spell the theme the same way in both files",
+            )
+
+
+def _collect_themes(site: Site) -> list[Theme]:
+    """A Theme per theme name of the build's goals, with its goals (roadmap order) and
+    the releases that list any of them (display order); themes A to Z."""
+    themes: dict[str, Theme] = {}
+    for goal in site.goals:
+        slug = theme_slug(goal.theme) if goal.theme else ""
+        if not slug:
+            continue
+        theme = themes.setdefault(slug, Theme(name=goal.theme, slug=slug))
+        theme.goals.append(goal)
+        goal.theme_page = theme
+    for release in site.releases:  # in display order: each theme's releases are too
+        for goal in release.goals:
+            page = goal.theme_page
+            if page is not None and (not page.releases or page.releases[-1] is not release):
+                page.releases.append(release)
+    for theme in themes.values():
+        assign_theme_url(theme)
+    return sorted(themes.values(), key=lambda t: (t.name, t.slug))

@@ -16,7 +16,7 @@ from urllib.parse import urlsplit
 
 from pmsite import AUDIENCES
 from pmsite.digest import digest
-from pmsite.errors import ErrorList, display_path, quoted
+from pmsite.errors import ErrorList, did_you_mean, display_path, quoted
 from pmsite.load.fields import FieldReader, describe
 from pmsite.load.files import RawDocument, read_text
 from pmsite.load.yamlload import YamlMap
@@ -425,7 +425,11 @@ def _metric_targets(fields: FieldReader) -> list[MetricTarget]:
                 f" {{name, unit, baseline, current, target, direction}}, got {describe(entry)}",
             )
             continue
-        if "metric" in entry:
+        # A reference to a metric, also when its key is misspelt ("metrc"): the typo
+        # is then the one error, not the fields an inline measure would need.
+        if "metric" in entry or (
+            "name" not in entry and any(did_you_mean(key, ["metric"]) for key in entry)
+        ):
             reader = FieldReader(entry, fields.source, fields.errors, METRIC_REF_KEYS, prefix)
             slug = reader.text("metric", required=True)
             target = MetricTarget(

@@ -222,6 +222,24 @@ class Tag:
         return ("tag", self.slug)
 
 
+@dataclass(eq=False)
+class Theme:
+    """A goal theme with its own page (``themes/<slug>/``): every goal of the build with
+    that ``theme``, in roadmap order, and the releases that list any of them, in the
+    releases' display order. Linking makes these; no file declares them."""
+
+    name: str
+    slug: str
+    url: str = ""
+    output_path: str = ""
+    goals: list[Goal] = field(default_factory=list)
+    releases: list[Release] = field(default_factory=list)
+
+    @property
+    def key(self) -> tuple[str, str]:
+        return ("theme", self.slug)
+
+
 @dataclass
 class Point:
     date: dt.date
@@ -312,8 +330,12 @@ class Goal(Item):
     lane: str = field(
         default="", metadata=LINKED
     )  # now | next | later, or "" for done and dropped goals
+    # Still open (not done, not dropped) on the build's day although its target ended:
+    # the pages mark it "Overdue" with the target's last day (``target.end``).
+    overdue: bool = field(default=False, metadata=LINKED)
     releases: list[Release] = field(default_factory=list, metadata=LINKED)
     reflections: list[Reflection] = field(default_factory=list, metadata=LINKED)
+    theme_page: Theme | None = field(default=None, metadata=LINKED)  # when it has a theme
     # From git (history/): its changes, newest first, with the check-ins of the metrics
     # it measures; and the first target it had (None without history).
     history: list[Change] = field(default_factory=list, metadata=LINKED)
@@ -367,6 +389,8 @@ class Release(Item):
     next: Release | None = field(default=None, metadata=LINKED)
     # The site's categories in display order (from site.yaml, set by linking).
     category_order: tuple[Category, ...] = field(default=STANDARD_CATEGORIES, metadata=LINKED)
+    # Planned, and its target ended before the build's day: marked "Overdue".
+    overdue: bool = field(default=False, metadata=LINKED)
     # From git (history/): its changes, newest first; the first target it had; and, for
     # a release that was planned before it shipped, the last target it had while planned.
     history: list[Change] = field(default_factory=list, metadata=LINKED)
@@ -406,6 +430,11 @@ class Release(Item):
     @property
     def is_planned(self) -> bool:
         return self.status == "planned"
+
+    @property
+    def is_stable(self) -> bool:
+        """Whether the version is not a pre-release (``2.0.0``, not ``2.0.0-rc.1``)."""
+        return not (self.version is not None and self.version.is_prerelease)
 
     @property
     def lateness(self) -> str:
@@ -495,6 +524,7 @@ class Site:
     tags: list[Tag]
     include_drafts: bool = False
     audience: str = "public"  # "internal": the build includes internal items
+    theme_pages: list[Theme] = field(default_factory=list)  # every Theme, A to Z
     history: RoadmapHistory = field(default_factory=RoadmapHistory)  # from git (history/)
 
     @property
@@ -588,7 +618,21 @@ class Site:
 
     @property
     def latest_release(self) -> Release | None:
-        return next((r for r in self.released_releases if not r.yanked), None)
+        """GitHub's rule: the newest released release that is neither a pre-release
+        (``2.0.0-rc.1``) nor yanked; None when there is no such release."""
+        return next((r for r in self.released_releases if r.is_stable and not r.yanked), None)
+
+    @property
+    def latest_prerelease(self) -> Release | None:
+        """The newest released pre-release that is not yanked, when it is newer than
+        ``latest_release`` (a release candidate of what comes next); otherwise None."""
+        latest = self.latest_release
+        for release in self.released_releases:
+            if release is latest:
+                return None
+            if not release.is_stable and not release.yanked:
+                return release
+        return None
 
     @property
     def latest_reflection(self) -> Reflection | None:

@@ -41,7 +41,7 @@ class Kind:
     reader: str  # a function of pmsite.load.readers: (document, fields, site_dir) -> Item
     url_prefix: str  # an item's URL is <url_prefix><slug>/
     has_list_page: bool = True  # a page at url_prefix listing every item (<folder>.html)
-    scaffold: str | None = None  # a function of pmsite.scaffold: (name, day) -> file text
+    scaffold: str | None = None  # a function of pmsite.scaffold: (title, day) -> file text
     scaffold_suffix: str = ".md"
     title_key: str = "title"  # the key the item's title is read from
     slug_label: str = "slug"  # what an item's identity is called in messages

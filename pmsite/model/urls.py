@@ -10,13 +10,13 @@ import re
 import unicodedata
 from urllib.parse import quote, urlsplit
 
-from pmsite.model.items import Item, Tag
+from pmsite.model.items import Item, Tag, Theme
 from pmsite.model.kinds import BY_NAME, KINDS
 
 # Top-level names pmsite writes itself; a free page may not take one.
 RESERVED_NAMES = {
-    *("index.html", "404.html", "roadmap", "changes", "tags", "search", "search.json"),
-    "assets",
+    *("index.html", "404.html", "roadmap", "changes", "tags", "themes", "search"),
+    *("search.json", "assets"),
     *("feed.xml", "feed.json", "sitemap.xml", "roadmap.json"),
     *(kind.folder for kind in KINDS),
 }
@@ -52,6 +52,16 @@ def assign_tag_url(tag: Tag) -> None:
 # Symbols that tell tags apart (C++ and C#, R&D): written as words in the slug.
 _TAG_SYMBOLS = re.compile(r"\+|&|(?<=\w)#")
 _TAG_WORDS = {"+": " plus ", "&": " and ", "#": " sharp "}
+
+
+def assign_theme_url(theme: Theme) -> None:
+    theme.url = f"themes/{theme.slug}/"
+    theme.output_path = output_path(theme.url)
+
+
+def theme_slug(name: str) -> str:
+    """A theme's URL slug: made as a tag's is (two names with one slug are an error)."""
+    return tag_slug(name)
 
 
 def tag_slug(name: str) -> str:

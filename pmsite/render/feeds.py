@@ -10,9 +10,11 @@ import datetime as dt
 import html
 import json
 import re
+import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TypeVar
+from urllib.parse import quote
 from xml.sax.saxutils import escape, quoteattr
 
 from pmsite import __version__
@@ -23,14 +25,23 @@ from pmsite.render.templates import Renderer
 
 T = TypeVar("T")
 
-NOTES_TEMPLATE = "partials/release_notes.html"
-REFLECTION_NOTES_TEMPLATE = "partials/reflection_notes.html"
+# A feed entry's content: the item's notes and its body (the templates its page uses).
+NOTES_TEMPLATE = "partials/release_entry.html"
+REFLECTION_NOTES_TEMPLATE = "partials/reflection_entry.html"
 SEARCH_TEXT_LIMIT = 1000  # characters of text per item in search.json
 _EPOCH = dt.date(1970, 1, 1)
 
 
 def _timestamp(day: dt.date | None) -> str:
     return f"{(day or _EPOCH).isoformat()}T00:00:00Z"
+
+
+def feed_urn(site_title: str, name: str) -> str:
+    """A feed or entry id for a site without base_url: a name-based UUID URN (RFC 9562,
+    version 5) of the site's title and ``name``, so it is a valid absolute IRI whatever
+    the title holds (spaces, '#', non-ASCII) and the same in every build."""
+    source = f"urn:pmsite:{quote(site_title, safe='')}:{quote(name, safe='/')}"
+    return uuid.uuid5(uuid.NAMESPACE_URL, source).urn
 
 
 NotesHtml = Callable[[Release], str]
@@ -60,6 +71,10 @@ class Entry:
             return _timestamp(self.date)
         return dt.datetime.fromtimestamp(self.time, dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
+    def entry_id(self, base: str) -> str:
+        """The entry's id in every feed: its absolute URL, or its URN without base_url."""
+        return absolute_url(base, self.url) if base else self.urn
+
 
 def _atom(site: Site, title: str, path: str, alternate: str, entries: list[Entry]) -> str:
     """An Atom 1.0 document; links are absolute from base_url when there is one."""
@@ -67,7 +82,7 @@ def _atom(site: Site, title: str, path: str, alternate: str, entries: list[Entry
     base = config.base_url
     updated = max((e.timestamp for e in entries), default=_timestamp(None))
     alternate_url = absolute_url(base, alternate)
-    feed_id = alternate_url if base else f"urn:pmsite:{config.title}:{alternate}"
+    feed_id = alternate_url if base else feed_urn(config.title, alternate)
     lines = [
         '<?xml version="1.0" encoding="utf-8"?>',
         f'<feed xmlns="http://www.w3.org/2005/Atom" xml:lang={quoteattr(config.language)}>',
@@ -95,7 +110,7 @@ def _atom_entry(entry: Entry, base: str) -> list[str]:
         # xml:base lets feed readers resolve the relative links inside the content.
         f"  <entry xml:base={quoteattr(link)}>" if base else "  <entry>",
         f"    <title>{escape(entry.title)}</title>",
-        f"    <id>{escape(link if base else entry.urn)}</id>",
+        f"    <id>{escape(entry.entry_id(base))}</id>",
         f'    <link rel="alternate" type="text/html" href={quoteattr(link)}/>',
         f"    <published>{entry.timestamp}</published>",
         f"    <updated>{entry.timestamp}</updated>",
@@ -133,7 +148,7 @@ def release_entries(site: Site, notes_html: NotesHtml) -> list[Entry]:
             summary=release.summary,
             content_html=notes_html(release),
             tags=tuple(tag.name for tag in release.tags),
-            urn=f"urn:pmsite:{site.config.title}:release:{release.version_text}",
+            urn=feed_urn(site.config.title, f"release:{release.version_text}"),
         )
         for release in feed_releases(site)
     ]
@@ -155,7 +170,7 @@ def reflections_feed(site: Site, notes_html: Callable[[Reflection], str]) -> str
             summary=reflection.summary,
             content_html=notes_html(reflection),
             tags=tuple(tag.name for tag in reflection.tags),
-            urn=f"urn:pmsite:{site.config.title}:reflection:{reflection.slug}",
+            urn=feed_urn(site.config.title, f"reflection:{reflection.slug}"),
         )
         for reflection in feed_reflections(site)
     ]
@@ -183,7 +198,7 @@ def changes_feed(site: Site) -> str:
                 summary="; ".join(_change_text(change) for change in commit.changes),
                 content_html=f"<ul>{items}</ul>" + _commit_link(commit.url, commit.short),
                 tags=(),
-                urn=f"urn:pmsite:{site.config.title}:change:{commit.commit}",
+                urn=feed_urn(site.config.title, f"change:{commit.commit}"),
                 time=commit.time,
             )
         )
@@ -208,7 +223,7 @@ def goal_feed(site: Site, goal: Goal) -> str:
                 summary=first.message,
                 content_html=f"<ul>{items}</ul>" + _commit_link(first.url, first.short),
                 tags=(),
-                urn=f"urn:pmsite:{site.config.title}:goal:{goal.slug}:{first.commit}",
+                urn=feed_urn(site.config.title, f"goal:{goal.slug}:{first.commit}"),
                 time=first.time,
             )
         )
@@ -270,7 +285,7 @@ def json_feed(site: Site, notes_html: NotesHtml) -> str:
     for entry in release_entries(site, notes_html):
         link = absolute_url(base, entry.url)
         item: dict = {
-            "id": link,
+            "id": entry.entry_id(base),
             "url": link,
             "title": entry.title,
             "content_html": entry.content_html,

@@ -200,4 +200,5 @@ def code_stylesheet() -> str:
     """Pygments' CSS for the classes fenced code blocks carry (light and dark)."""
     light = HtmlFormatter(style="default").get_style_defs(f".{CODE_CSS_CLASS}")
     dark = HtmlFormatter(style="monokai").get_style_defs(f".{CODE_CSS_CLASS}")
-    return f"{light}\n@media (prefers-color-scheme: dark) {{\n{dark}\n}}\n"
+    # Dark on screens only: paper is printed with the light colours, dark ink on white.
+    return f"{light}\n@media screen and (prefers-color-scheme: dark) {{\n{dark}\n}}\n"

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -20,7 +20,7 @@ from pmsite import __version__
 from pmsite.errors import ContentError, ContentErrors, display_path
 from pmsite.history.model import by_commit
 from pmsite.incremental.tracking import TrackingEnvironment
-from pmsite.model.items import CHANGE_CATEGORIES, Item, Site, Tag
+from pmsite.model.items import CHANGE_CATEGORIES, Item, Site, Tag, Theme
 from pmsite.model.kinds import KINDS
 from pmsite.model.urls import (
     absolute_url,
@@ -34,6 +34,7 @@ from pmsite.render import charts
 from pmsite.render.theme import builtin_theme_dir
 
 BUILTIN_PREFIX = "!default"
+RAW_PREFIX = "!raw"  # "!raw/assets/style.css": a stylesheet as text, to inline it
 CHANGE_LABELS = {category: category.capitalize() for category in CHANGE_CATEGORIES}
 LANE_LABELS = {"now": "Now", "next": "Next", "later": "Later", "": "No lane"}
 
@@ -53,9 +54,11 @@ def make_environment(site_dir: Path, track: bool = True) -> jinja2.Environment:
     builtin = jinja2.FileSystemLoader(builtin_theme_dir())
     # The site's templates/ is searched even before it exists, so that a rebuild
     # notices the first override a writer adds.
+    own = jinja2.FileSystemLoader(site_dir / "templates")
+    prefixed = {BUILTIN_PREFIX: builtin, RAW_PREFIX: RawStylesheets([own, builtin])}
     loaders: list[jinja2.BaseLoader] = [
-        jinja2.PrefixLoader({BUILTIN_PREFIX: builtin}, delimiter="/"),
-        jinja2.FileSystemLoader(site_dir / "templates"),
+        jinja2.PrefixLoader(prefixed, delimiter="/"),
+        own,
         builtin,
     ]
     environment = TrackingEnvironment if track else jinja2.Environment
@@ -89,16 +92,42 @@ def make_environment(site_dir: Path, track: bool = True) -> jinja2.Environment:
     return env
 
 
+class RawStylesheets(jinja2.BaseLoader):
+    """The stylesheets under ``assets/`` (a site's own first) as templates whose text is
+    all literal, so that ``{% include "!raw/assets/style.css" %}`` inlines one whatever
+    braces it holds. Listed, so that a change to one re-renders the pages that inline it."""
+
+    def __init__(self, loaders: list[jinja2.BaseLoader]) -> None:
+        self.inner = jinja2.ChoiceLoader(loaders)
+
+    def get_source(
+        self, environment: jinja2.Environment, template: str
+    ) -> tuple[str, str | None, Callable[[], bool] | None]:
+        """The stylesheet's text, wrapped so that Jinja leaves all of it alone."""
+        if not (template.startswith("assets/") and template.endswith(".css")):
+            raise jinja2.TemplateNotFound(template)
+        source, filename, uptodate = self.inner.get_source(environment, template)
+        return "{% raw %}" + source + "{% endraw %}", filename, uptodate
+
+    def list_templates(self) -> list[str]:
+        """The stylesheets under assets/."""
+        names = self.inner.list_templates()
+        return [name for name in names if name.startswith("assets/") and name.endswith(".css")]
+
+
 @jinja2.pass_context
 def _url_filter(context: jinja2.runtime.Context, url: str) -> str:
     """A link from the page being rendered to ``url`` (relative to the site root).
 
-    The 404 page is served at any depth, so it links from the base URL's path instead.
+    The 404 page is served at any depth, so it links from the base URL's path instead,
+    and without a base URL from the server's root (its script then finds the folder the
+    site is in, see 404.html).
     """
     page_url = context["page_url"]
-    base_url = context["site"].config.base_url
-    if page_url == "404.html" and base_url:
-        return urlsplit(base_url).path + quote(url, safe="/#?=&.-_~")
+    if page_url == "404.html":
+        base_url = context["site"].config.base_url
+        base_path = urlsplit(base_url).path if base_url else "/"
+        return base_path + quote(url, safe="/#?=&.-_~")
     return relative_url(page_url, url)
 
 
@@ -142,7 +171,7 @@ class PageSpec:
     template: str
     context: dict[str, Any]
     source: str  # the content file shown in messages about this page
-    subject: Item | Tag | None = None  # the item or tag the page is about
+    subject: Item | Tag | Theme | None = None  # the item, tag or theme the page is about
     path: str = field(init=False)  # the output file, from the URL
 
     def __post_init__(self) -> None:
@@ -158,12 +187,16 @@ def page_list(site: Site) -> Iterator[PageSpec]:
         if kind.has_list_page:
             yield PageSpec(kind.url_prefix, kind.list_template, {"title": kind.title}, source)
     yield PageSpec("tags/", "tags.html", {"title": "Tags"}, source)
+    yield PageSpec("themes/", "themes.html", {"title": "Themes"}, source)
     for item in site.items():
         context = {"title": item.title, item.kind: item, "item": item}
         yield PageSpec(item.url, f"{item.kind}.html", context, item.source, item)
     for tag in site.tags:
         context = {"title": f"Tagged “{tag.name}”", "tag": tag}
         yield PageSpec(tag.url, "tag.html", context, "tags", tag)
+    for theme in site.theme_pages:
+        context = {"title": f"Theme: {theme.name}", "theme": theme}
+        yield PageSpec(theme.url, "theme.html", context, "themes", theme)
     yield PageSpec("404.html", "404.html", {"title": "Page not found"}, source)
 
 
