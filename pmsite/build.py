@@ -47,10 +47,12 @@ class BuildResult:
 def load_site(
     site_dir: Path, base_url: str | None = None, drafts: bool = False
 ) -> tuple[Site, ContentTree, ErrorList]:
-    """Read, check, link and convert the content; raises ContentErrors listing every problem."""
+    """Read, check, link and convert the content (without its history from git); raises
+    ContentErrors listing every problem."""
     from pmsite.session import BuildSession
 
-    return BuildSession(site_dir, BuildOptions.of(base_url, drafts), track=False).load()
+    options = BuildOptions.of(base_url, drafts)
+    return BuildSession(site_dir, options, track=False, history=False).load()
 
 
 def build(

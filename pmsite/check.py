@@ -5,8 +5,9 @@ Three severities. Errors: content errors and broken links. Warnings: releases wh
 SemVer order contradicts their dates, a metric with no points, an active goal with no
 owner, a placeholder ``base_url``; ``--strict`` makes them errors. Notices: what only
 time made true (a goal or a planned release past its target, a goal not updated for
-STALE_DAYS days); the site shows them too ("Overdue"), and they never fail a check, so a
-date passing cannot stop a team from publishing.
+STALE_DAYS days) and, with ``--base REV``, a goal whose target slipped or that left Now
+since a git revision; the site shows the overdue ones too ("Overdue"), and notices never
+fail a check, so a date passing cannot stop a team from publishing.
 """
 
 from __future__ import annotations
@@ -46,14 +47,20 @@ class Finding:
 
 
 def run_check(
-    site_dir: Path, strict: bool = False, today: dt.date | None = None, audience: str = "public"
+    site_dir: Path,
+    strict: bool = False,
+    today: dt.date | None = None,
+    audience: str = "public",
+    base: str | None = None,
 ) -> list[Finding]:
     """All findings for the site, errors first, then warnings, then notices; ``strict``
-    makes warnings errors (notices stay notices)."""
+    makes warnings errors (notices stay notices). With ``base`` (a git revision), notices
+    also name every goal whose target slipped or that left Now since then
+    (``base_notices``); raises UsageError when ``base`` names no commit."""
     today = today or build_today()  # SOURCE_DATE_EPOCH's day, when it is set
     try:
         options = BuildOptions.of(audience=audience, today=today)
-        outcome = BuildSession(site_dir, options, track=False).build()
+        outcome = BuildSession(site_dir, options, track=False, history_cache=True).build()
     except ContentErrors as error:
         return [Finding(e.path, e.line, "error", e.message) for e in error.errors]
     findings = [Finding(w.path, w.line, "warning", w.message) for w in outcome.warnings]
@@ -70,7 +77,71 @@ def run_check(
             for f in findings
         ]
     findings += repository
+    if base is not None:
+        findings += base_notices(outcome.site, site_dir, base, audience)
     return sorted(findings, key=lambda f: (SEVERITIES.index(f.severity), f.file, f.line or 0))
+
+
+def base_notices(site: Site, site_dir: Path, base: str, audience: str = "public") -> list[Finding]:
+    """A notice (on the goal's ``target:`` line) for every goal of ``site`` whose target
+    ends later than it did at the git revision ``base``, or whose target was removed, and
+    for every goal that was in Now then and is not now. Goals new since ``base`` and goals
+    that were drafts (or internal, in a public check) then are not compared. Raises
+    UsageError without git or when ``base`` names no commit."""
+    from pmsite.errors import UsageError, quoted
+    from pmsite.history.gitlog import GitError, read_blobs, resolve, tree_files
+    from pmsite.history.revisions import ItemState, kind_of, read_revision
+    from pmsite.load.git import probe
+    from pmsite.model.timeframe import parse_target
+
+    root = probe(site_dir).root
+    if root is None:
+        raise UsageError("--base needs git: content/ is not in a git work tree")
+    commit = resolve(root, base)
+    if commit is None:
+        raise UsageError(f"--base: {quoted(base)} is not a git revision")
+    folder = (site_dir / "content").resolve().relative_to(root).as_posix()
+    try:
+        files = {path: blob for path, blob in tree_files(root, commit, folder).items()}
+        blobs = read_blobs(root, files.values())
+    except GitError as error:
+        raise UsageError(f"--base: {error}") from None
+    then: dict[str, ItemState] = {}
+    for path, blob in sorted(files.items()):
+        if kind_of(path) != "goal" or blob not in blobs:
+            continue
+        state = read_revision("goal", path, blobs[blob], site_dir)
+        hidden = isinstance(state, ItemState) and (
+            state.draft or (state.internal and audience != "internal")
+        )
+        if isinstance(state, ItemState) and not hidden:
+            then.setdefault(state.slug, state)
+    findings = []
+    for goal in site.goals:
+        old = then.get(goal.slug)
+        if old is None:
+            continue
+        line = next(
+            (goal.field_lines[k] for k in ("target", "horizon", "status") if k in goal.field_lines),
+            goal.line,
+        )
+        old_target = parse_target(old.target) if old.target else None
+        if old_target and goal.target and goal.target.end > old_target.end:
+            message = (
+                f"the goal's target slipped from {old.target} to {goal.target.text} since {base}"
+            )
+            findings.append(Finding(goal.source, line, "notice", message))
+        elif old_target and goal.target is None:
+            message = f"the goal's target {old.target} was removed since {base}: it is unscheduled"
+            findings.append(Finding(goal.source, line, "notice", message))
+        if old.lane == "now" and goal.lane != "now":
+            if goal.lane:
+                where = f"it is in {goal.lane.capitalize()} now"
+            else:
+                where = f"it is {goal.status.replace('-', ' ').capitalize()} now"
+            message = f"the goal left Now since {base} ({where})"
+            findings.append(Finding(goal.source, line, "notice", message))
+    return findings
 
 
 def _at(item: Item, key: str, message: str, severity: str = "warning") -> Finding:

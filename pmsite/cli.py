@@ -56,6 +56,7 @@ def make_parser() -> Parser:
     _build_parser(commands)
     _serve_parser(commands)
     _check_parser(commands)
+    _changes_parser(commands)
     _init_parser(commands)
     _new_parser(commands)
     _changelog_parsers(commands)
@@ -120,8 +121,39 @@ def _check_parser(commands: argparse._SubParsersAction) -> None:
         default=default,
         help="text, github (workflow annotations; the default on GitHub Actions) or json",
     )
+    sub.add_argument(
+        "--base",
+        metavar="REV",
+        help="also note every goal whose target slipped, or that left Now, since this git"
+        " revision (e.g. origin/main on a pull request)",
+    )
     _audience_option(sub)
     sub.set_defaults(handler=_cmd_check)
+
+
+def _changes_parser(commands: argparse._SubParsersAction) -> None:
+    sub = commands.add_parser(
+        "changes",
+        help="what changed on the roadmap, from git: a stakeholder update or JSON",
+        description="The roadmap's changes (goals, releases, KPI check-ins) from the git"
+        " history of content/, newest first.",
+    )
+    _site_option(sub)
+    sub.add_argument(
+        "--since", metavar="DATE|REV", help="from this date (YYYY-MM-DD) or after this revision"
+    )
+    sub.add_argument(
+        "--until", metavar="DATE|REV", help="up to this date (YYYY-MM-DD) or this revision"
+    )
+    sub.add_argument(
+        "--format",
+        choices=("text", "markdown", "json"),
+        default="text",
+        help="text or markdown (an update by section, ready to paste) or json (change objects)",
+    )
+    _drafts_option(sub)
+    _audience_option(sub)
+    sub.set_defaults(handler=_cmd_changes)
 
 
 def _init_parser(commands: argparse._SubParsersAction) -> None:
@@ -263,7 +295,7 @@ def _cmd_check(args: argparse.Namespace) -> int:
     from pmsite.load.git import GitReader
 
     _require_content(args.site)
-    findings = run_check(args.site, strict=args.strict, audience=args.audience)
+    findings = run_check(args.site, strict=args.strict, audience=args.audience, base=args.base)
     prefix = ""
     if args.format == "github":
         # Annotations name files from the repository's top, which may hold the site deeper.
@@ -272,6 +304,19 @@ def _cmd_check(args: argparse.Namespace) -> int:
         prefix = "" if prefix == "./" else prefix
     sys.stdout.write(format_findings(findings, args.format, prefix))
     return 1 if any(finding.severity == "error" for finding in findings) else 0
+
+
+def _cmd_changes(args: argparse.Namespace) -> int:
+    from pmsite.history.report import changes_report
+
+    _require_content(args.site)
+    report = changes_report(
+        args.site, args.since, args.until, args.format, args.drafts, args.audience
+    )
+    for note in report.notes:
+        print(note, file=sys.stderr)
+    sys.stdout.write(report.output)
+    return 0
 
 
 def _cmd_init(args: argparse.Namespace) -> int:

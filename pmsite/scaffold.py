@@ -62,14 +62,15 @@ jobs:
     steps:
       - uses: actions/checkout@v4
         with:
-          fetch-depth: 0  # full history: pages show when each file last changed
+          fetch-depth: 0  # full history: "Last updated", the roadmap's history, --base
       - uses: actions/setup-python@v5
         with:
           python-version: "3.12"
       - name: Install pmsite
         run: pip install "pmsite==@VERSION@"
+      # Notices on the pull request's lines for every goal it postpones or takes out of Now.
       - name: Check the content and every link
-        run: pmsite check --strict --format github
+        run: pmsite check --strict --format github --base "origin/${{ github.base_ref }}"
 
   publish:
     if: github.event_name != 'pull_request'
@@ -138,6 +139,7 @@ def goal_text(title: str, day: dt.date) -> str:
         "status": "planned",
         "horizon": None,
         "target": None,
+        "confidence": None,
         "theme": "",
         "owner": "",
         "priority": None,

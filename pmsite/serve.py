@@ -35,6 +35,7 @@ from watchdog.observers import Observer
 from watchdog.observers.api import BaseObserver, ObservedWatch
 
 from pmsite.errors import ContentErrors, PmsiteError, display_path
+from pmsite.load.git import is_ref_change, watched_git_paths
 from pmsite.load.walk import is_ignored_path
 from pmsite.options import BuildOptions, build_today
 from pmsite.session import BuildSession
@@ -109,6 +110,7 @@ class PreviewServer:
         self._watches: dict[str, tuple[tuple[int, int], ObservedWatch]] = {}
         self._watch_lock = threading.Lock()
         self._session: BuildSession | None = None
+        self._git_dirs: tuple[Path, Path] | None = None  # see start()
 
     # -- lifecycle -------------------------------------------------------------------
 
@@ -130,12 +132,13 @@ class PreviewServer:
         )
         self._httpd = self._bind()
         options = BuildOptions.of(self.url, self.drafts, self.audience)
-        self._session = BuildSession(self.site_dir, options)
+        self._session = BuildSession(self.site_dir, options, history_cache=True)
         self._observer = Observer()
         # The site folder itself (not recursively): content/ or templates/ appearing,
         # disappearing or being replaced is seen there, and their watches follow.
         self._observer.schedule(self._handler, str(self.site_dir), recursive=False)
         self._watch_folders()
+        self._watch_git()
         self._observer.start()
         self._rebuild(set())  # the initial build, once every change from now on is seen
         for target in (self._serve_http, self._rebuild_loop):
@@ -179,6 +182,22 @@ class PreviewServer:
         self._httpd.serve_forever(poll_interval=0.1)
 
     # -- watching and rebuilding ------------------------------------------------------
+
+    def _watch_git(self) -> None:
+        """Watch git's HEAD, packed-refs and refs/: a commit or a checkout moves them, and
+        with them the history and the "Last updated" dates, though no content file changed."""
+        self._git_dirs = watched_git_paths(self.site_dir)
+        if self._git_dirs is None or self._observer is None:
+            return
+        git_dir, common_dir = self._git_dirs
+        folders = {
+            (git_dir, False): None,
+            (common_dir, False): None,
+            (common_dir / "refs", True): None,
+        }
+        for folder, recursive in folders:  # a plain repository's two git folders are one
+            if folder.is_dir():
+                self._observer.schedule(self._handler, str(folder), recursive=recursive)
 
     def _watch_folders(self, renew: Iterable[str] = ()) -> None:
         """Watch each of WATCHED_FOLDERS that exists now, and only those: a folder that
@@ -226,6 +245,8 @@ class PreviewServer:
             self._changed.notify_all()
 
     def _is_watched(self, path: Path) -> bool:
+        if self._git_dirs is not None and is_ref_change(path, self._git_dirs):
+            return True
         try:
             relative = path.relative_to(self.site_dir)
         except ValueError:

@@ -24,6 +24,9 @@ import jinja2
 
 from pmsite.digest import digest
 from pmsite.errors import ContentError, ErrorList, OutputError
+from pmsite.history.changes import Projected, project
+from pmsite.history.extract import Extracted, HistoryReader, NoHistory
+from pmsite.history.site import apply_history
 from pmsite.incremental.outputs import FeedOutputs
 from pmsite.incremental.patch import PatchChanges, ReadValues, TextEdit, apply, text_fields_changed
 from pmsite.incremental.records import (
@@ -94,6 +97,8 @@ class BuildSession:
         *,
         use_cache: bool = False,
         track: bool = True,
+        history_cache: bool | None = None,
+        history: bool = True,
     ) -> None:
         self.site_dir = site_dir.resolve()
         self.options = options or BuildOptions.of()
@@ -102,6 +107,12 @@ class BuildSession:
         self.track = track
         self.use_cache = use_cache  # the Markdown cache on disk (see store/cache.py)
         self.git = GitReader(self.site_dir)
+        # The roadmap's history, read from git again only when HEAD moves; kept in
+        # .pmsite-cache/ too (``history_cache``, by default as the Markdown cache is).
+        # ``history=False``: the site has none (Site.history says it was not read).
+        keep = use_cache if history_cache is None else history_cache
+        self.history = HistoryReader(self.site_dir, use_cache=keep) if history else None
+        self._projected: tuple[object, Projected] | None = None
         # Caches of what was read and converted, keyed by what they were made from:
         self.documents = DocumentCache()
         self.items = ItemCache()
@@ -158,11 +169,30 @@ class BuildSession:
         with self._stage("git"):
             git = self.git.read()
             apply_git_dates(site, self.site_dir, git)
+        with self._stage("history"):
+            raw = self._read_history(git)
+            apply_history(site, raw, self._project(raw))
+            for note in site.history.notes:
+                log.debug("history: skipped %s", note)
         with self._stage("markdown"):
             markup = self._markup_for(config.unsafe_html)
             markup.render_all(text for item in site.items() for text in item.texts())
             markup.forget_unused()
         return site, tree, errors, git
+
+    def _read_history(self, git: GitDates) -> Extracted | NoHistory:
+        if self.history is None:
+            return NoHistory("This build does not read the roadmap's history.")
+        return self.history.read(git.root, git.head, git.shallow)
+
+    def _project(self, raw: Extracted | NoHistory) -> Projected | None:
+        """The history as this session's options show it (made again when HEAD moved)."""
+        if isinstance(raw, NoHistory):
+            return None
+        if self._projected is None or self._projected[0] is not raw:
+            options = self.options
+            self._projected = (raw, project(raw, options.drafts, options.audience))
+        return self._projected[1]
 
     def _markup_for(self, unsafe_html: bool) -> MarkupRenderer:
         if self._markup is None or self._markup.unsafe_html != unsafe_html:

@@ -189,16 +189,26 @@ def test_sitemap_and_roadmap_json(built: Path) -> None:
         "search-v2",
         "widgets",
     ]
+    assert roadmap["version"] == 2
+    assert roadmap["planning_accuracy"] == {
+        "goals": None,
+        "mean_slip_quarters": None,
+        "releases": None,
+    }  # a copy outside git: no history
     assert roadmap["goals"][0] == {
         "slug": "offline-mode",
         "title": "Offline mode",
         "status": "in-progress",
         "horizon": "now",
         "target": "2027-Q1",
+        "original_target": None,
+        "confidence": None,
+        "progress": 0.5763,
         "theme": "Mobile",
         "owner": "Dana",
         "priority": 1,
         "url": "https://example.org/acme/goals/offline-mode/",
+        "history": [],
     }
     assert [r["version"] for r in roadmap["releases"]][:2] == ["2.0.0", "2.0.0-rc.1"]
     assert roadmap["releases"][0]["status"] == "planned"

@@ -344,7 +344,10 @@ def test_init_workflow_point_by_point(tmp_path: Path) -> None:
         assert checkout["with"]["fetch-depth"] == 0
         runs = [s["run"] for s in steps if "run" in s]
         assert f"pip install {VERSION_PIN}" in runs  # the exact version that wrote it
-        assert "pmsite check --strict --format github" in runs
+        check_run = "pmsite check --strict --format github"
+        if job is check:  # a pull request also gets notices for what it postpones (issue 15)
+            check_run += ' --base "origin/${{ github.base_ref }}"'
+        assert check_run in runs
     assert re.search(rf"# pmsite {re.escape(__version__)} wrote this file.*\n# .*upgrade", text)
     steps = publish["steps"]
     uses = [s.get("uses", "") for s in steps]

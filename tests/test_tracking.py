@@ -8,6 +8,9 @@ from __future__ import annotations
 import copy
 import dataclasses
 import datetime as dt
+import os
+import shutil
+import subprocess
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -41,12 +44,56 @@ OUTPUTS: dict[str, Callable[[Site], str | bytes]] = {
     "reflections/feed.xml": lambda site: feeds.reflections_feed(site, lambda _: ""),
     "roadmap.json": feeds.roadmap_json,
     "search.json": lambda site: feeds.search_index([feeds.search_line(i) for i in site.items()]),
+    "changes/feed.xml": feeds.changes_feed,
+    "goals/*/feed.xml": lambda site: "".join(feeds.goal_feed(site, g) for g in site.goals),
 }
 
 
+def _git(site: Path, *args: str, date: str = "2026-06-01T10:00:00+00:00") -> None:
+    env = {
+        **os.environ,
+        "GIT_AUTHOR_DATE": date,
+        "GIT_COMMITTER_DATE": date,
+        "GIT_AUTHOR_NAME": "T",
+        "GIT_AUTHOR_EMAIL": "t@example.org",
+        "GIT_COMMITTER_NAME": "T",
+        "GIT_COMMITTER_EMAIL": "t@example.org",
+    }
+    subprocess.run(["git", *args], cwd=site, check=True, capture_output=True, env=env)
+
+
 @pytest.fixture(scope="module")
-def site() -> Site:
-    model, _, _ = BuildSession(FIXTURES / "basic").load()
+def site(tmp_path_factory: pytest.TempPathFactory) -> Site:
+    """The fixture site in a git repository of two commits, so that it has a history
+    (a slip, a check-in, a release that shipped): the history's outputs read it."""
+    folder = tmp_path_factory.mktemp("tracking") / "basic"
+    shutil.copytree(FIXTURES / "basic", folder)
+    content = folder / "content"
+    finals = {
+        path: path.read_text(encoding="utf-8")
+        for path in [
+            content / "goals/offline-mode.md",
+            content / "metrics/weekly-active.yaml",
+            content / "releases/1.10.0.yaml",
+        ]
+    }
+    earlier = [
+        ("goals/offline-mode.md", "target: 2027-Q1", "target: 2026-Q4"),
+        ("metrics/weekly-active.yaml", "  - {date: 2026-11-01, value: 3300}\n", ""),
+        ("releases/1.10.0.yaml", "date: 2026-10-15", "status: planned\ntarget: 2026-Q3"),
+    ]
+    for name, old, new in earlier:
+        text = (content / name).read_text(encoding="utf-8")
+        assert old in text, name
+        (content / name).write_text(text.replace(old, new, 1), encoding="utf-8")
+    _git(folder, "init", "-q", "-b", "main")
+    _git(folder, "add", ".")
+    _git(folder, "commit", "-q", "-m", "Plan", date="2026-06-01T10:00:00+00:00")
+    for path, text in finals.items():
+        path.write_text(text, encoding="utf-8")
+    _git(folder, "commit", "-q", "-am", "Slip, check in, ship", date="2026-11-02T10:00:00+00:00")
+    model, _, _ = BuildSession(folder).load()
+    assert model.history.available and model.history.changes, "the history exercises nothing"
     return model
 
 

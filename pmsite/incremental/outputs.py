@@ -1,5 +1,6 @@
 """The feeds and JSON outputs of a build session: feed.xml, feed.json,
-reflections/feed.xml, roadmap.json and search.json (the texts come from feeds.py).
+reflections/feed.xml, roadmap.json, search.json, changes/feed.xml and each goal's
+goals/<slug>/feed.xml (the texts come from feeds.py).
 
 What each output reads of the model is noted as it reads it (through a ``Recorded``
 view of the site, see tracking.py), so a rebuild makes it again only when that changed;
@@ -9,6 +10,7 @@ again only for items that changed.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Container, Hashable
 from dataclasses import dataclass, field
 
@@ -20,7 +22,9 @@ from pmsite.render.feeds import (
     NOTES_TEMPLATE,
     REFLECTION_NOTES_TEMPLATE,
     atom_feed,
+    changes_feed,
     feed_releases,
+    goal_feed,
     item_notes_html,
     json_feed,
     reflections_feed,
@@ -98,7 +102,12 @@ class FeedOutputs:
             ),
             ("roadmap.json", lambda: roadmap_json(view), frozenset()),
             ("search.json", lambda: self._search_index(view, changes), frozenset()),
+            ("changes/feed.xml", lambda: changes_feed(view), frozenset()),
         ]
+        if site.has_history:  # each goal's changes, followed from its page
+            for goal in site.goals:
+                feed = functools.partial(goal_feed, view, recorded(goal))
+                outputs.append((f"{goal.url}feed.xml", feed, frozenset()))
         records = {}
         for path, make, templates in outputs:
             old = reuse(path)

@@ -107,5 +107,6 @@ def same_git(before: GitDates, now: GitDates, edited: set[Path]) -> bool:
         now.root == before.root
         and now.branch == before.branch
         and now.dates is before.dates  # read again only when HEAD moved
+        and now.shallow == before.shallow  # the history starts elsewhere
         and now.dirty - edited == before.dirty - edited
     )

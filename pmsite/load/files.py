@@ -343,6 +343,13 @@ def read_text(path: Path, shown: str, errors: ErrorList) -> str | None:
     raw = _read_bytes(path, shown, errors)
     if raw is None:
         return None
+    return decode_text(raw, shown, errors)
+
+
+def decode_text(raw: bytes, shown: str, errors: ErrorList) -> str | None:
+    """The text of a content file's bytes (UTF-8, a BOM and CRLF line endings allowed),
+    or None after reporting to ``errors`` why it is not text (UTF-16, NUL bytes, not
+    UTF-8). The size limit is the caller's to check."""
     if raw.startswith((b"\xff\xfe", b"\xfe\xff")):
         errors.add(shown, 1, "file is UTF-16; save it as UTF-8")
         return None
@@ -404,7 +411,7 @@ def _read_item(
     text = read_text(path, shown, errors)
     if text is None:
         return _claim(kind, path, "")
-    document = _parse_item(kind, path, shown, text, errors)
+    document = document_from_text(kind, path, shown, text, errors)
     return document if document is not None else _claim(kind, path, text)
 
 
@@ -422,9 +429,14 @@ def _claim(kind: str, path: Path, text: str) -> Claim:
     return Claim(kind, tuple(dict.fromkeys(versions)))
 
 
-def _parse_item(
+def document_from_text(
     kind: str, path: Path, shown: str, text: str, errors: ErrorList
 ) -> RawDocument | None:
+    """The RawDocument of a content file of ``kind`` whose (decoded) text is ``text``:
+    its YAML (front matter, or the whole file for .yaml) and its Markdown body. ``path``
+    names the file (its suffix says which shape it has, its stem gives the slug) and
+    ``shown`` is how messages name it. Problems go to ``errors``; None when unusable.
+    The history (pmsite/history/) reads old revisions of a file through this too."""
     is_yaml = path.suffix.lower() in YAML_SUFFIXES
     if is_yaml:
         data = _parse_mapping(text, 1, shown, errors, what="a YAML item")

@@ -15,12 +15,17 @@ if TYPE_CHECKING:
 
 @dataclass
 class GitDates:
-    """Last-commit dates of the files under one folder of a git work tree."""
+    """Last-commit dates of the files under one folder of a git work tree, with what
+    the history (pmsite/history/) needs to know of the repository: HEAD's commit id,
+    its common git folder and the commits a shallow clone was cut at."""
 
     root: Path | None = None  # the work tree's top folder; None outside git
     branch: str = "main"
     dates: dict[Path, dt.date] = field(default_factory=dict)
     dirty: set[Path] = field(default_factory=set)
+    head: str = ""  # "" before the first commit
+    common_dir: Path | None = None
+    shallow: frozenset[str] = frozenset()
 
     def last_updated(self, path: Path) -> dt.date | None:
         path = path.resolve()
@@ -48,16 +53,26 @@ def _git(cwd: Path, *args: str) -> str | None:
 @dataclass(frozen=True)
 class GitProbe:
     """What git says of a site's content/ now: the work tree's top folder (None outside
-    git), HEAD's commit id, and ``git status --porcelain -z`` of content/."""
+    git), HEAD's commit id, ``git status --porcelain -z`` of content/, the git folder
+    of the work tree and the common one (they differ in a linked work tree), and the
+    commits a shallow clone was cut at (its ``shallow`` file, one id a line)."""
 
     root: Path | None = None
     head: str = ""
     status: str = ""
+    git_dir: Path | None = None
+    common_dir: Path | None = None
+    shallow: str = ""
 
     @property
     def state(self) -> str:
-        """HEAD and the uncommitted files: what the git dates depend on (one string)."""
-        return f"{self.head}\n{self.status}" if self.root else ""
+        """HEAD, the uncommitted files and how shallow the clone is: what the git dates
+        and the history depend on (one string)."""
+        return f"{self.head}\n{self.status}\n{self.shallow}" if self.root else ""
+
+    @property
+    def shallow_commits(self) -> frozenset[str]:
+        return frozenset(self.shallow.split())
 
     def dirty(self) -> set[Path]:
         """The files under content/ with uncommitted changes (or untracked)."""
@@ -69,13 +84,20 @@ class GitProbe:
 def probe(site_dir: Path) -> GitProbe:
     """Ask git about ``site_dir``'s content/ (the one place that does)."""
     content = site_dir / "content"
-    top = _git(content, "rev-parse", "--show-toplevel")
-    if top is None:
+    found = _git(content, "rev-parse", "--show-toplevel", "--absolute-git-dir", "--git-common-dir")
+    lines = (found or "").splitlines()
+    if len(lines) != 3:
         return GitProbe()
-    root = Path(top.strip()).resolve()
-    head = (_git(root, "rev-parse", "HEAD") or "").strip()
+    root = Path(lines[0]).resolve()
+    git_dir = Path(lines[1])
+    common_dir = (content / lines[2]).resolve()  # relative to where git ran, or absolute
+    head = (_git(root, "rev-parse", "--verify", "--quiet", "HEAD") or "").strip()
     status = _git(root, "status", "--porcelain", "-z", "--untracked-files=all", "--", str(content))
-    return GitProbe(root, head, status or "")
+    try:
+        shallow = (common_dir / "shallow").read_text(encoding="ascii", errors="replace")
+    except OSError:
+        shallow = ""
+    return GitProbe(root, head, status or "", git_dir, common_dir, shallow)
 
 
 class GitReader:
@@ -95,7 +117,16 @@ class GitReader:
             content = self.site_dir / "content"
             self._cached = GitDates(root, _branch(root), _last_commit_dates(root, content))
             self._head = found.head
-        return GitDates(root, self._cached.branch, self._cached.dates, found.dirty())
+        cached = self._cached
+        return GitDates(
+            root,
+            cached.branch,
+            cached.dates,
+            found.dirty(),
+            found.head,
+            found.common_dir,
+            found.shallow_commits,
+        )
 
 
 def git_state(site_dir: Path) -> str:
@@ -127,6 +158,34 @@ def edit_url(repo_url: str, branch: str, path: str) -> str:
     if "gitlab" in base:
         return f"{base}/-/edit/{branch}/{path}"
     return f"{base}/edit/{branch}/{path}"
+
+
+def commit_url(repo_url: str, commit: str) -> str:
+    """A link to ``commit`` on the repository's website (GitHub or GitLab style)."""
+    base = repo_url.rstrip("/")
+    if "gitlab" in base:
+        return f"{base}/-/commit/{commit}"
+    return f"{base}/commit/{commit}"
+
+
+def watched_git_paths(site_dir: Path) -> tuple[Path, Path] | None:
+    """The git folder of the site's work tree and the common one, whose HEAD, refs/ and
+    packed-refs move when someone commits or checks out (``pmsite serve`` watches them:
+    a commit changes the history); None outside git."""
+    found = probe(site_dir)
+    if found.git_dir is None or found.common_dir is None:
+        return None
+    return found.git_dir.resolve(), found.common_dir.resolve()
+
+
+def is_ref_change(path: Path, git_dirs: tuple[Path, Path]) -> bool:
+    """Whether ``path`` is HEAD, packed-refs or a ref (not a lock file) of those folders."""
+    if path.name.endswith(".lock"):
+        return False
+    git_dir, common_dir = git_dirs
+    if path.parent in (git_dir, common_dir):
+        return path.name in ("HEAD", "packed-refs")
+    return path.is_relative_to(common_dir / "refs")
 
 
 def apply_git_dates(site: Site, site_dir: Path, git: GitDates) -> None:

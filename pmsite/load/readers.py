@@ -23,6 +23,7 @@ from pmsite.load.yamlload import YamlMap
 from pmsite.model.categories import KEY_PATTERN
 from pmsite.model.items import (
     CHANGE_CATEGORIES,
+    CONFIDENCES,
     DIRECTIONS,
     GOAL_STATUSES,
     HORIZONS,
@@ -155,6 +156,7 @@ def read_goal(document: RawDocument, fields: FieldReader, site_dir: Path) -> Goa
         status=fields.choice("status", GOAL_STATUSES, required=True),
         horizon=fields.choice("horizon", HORIZONS),
         target=fields.target("target"),
+        confidence=fields.choice("confidence", CONFIDENCES),
         theme=fields.text("theme"),
         owner=fields.text("owner"),
         priority=_priority(fields),
@@ -340,6 +342,12 @@ def _csv_points(document: RawDocument, fields: FieldReader, site_dir: Path) -> l
     text = read_text(path, shown, fields.errors)
     if text is None:
         return []
+    return csv_points(text, shown, fields)
+
+
+def csv_points(text: str, shown: str, fields: FieldReader) -> list[Point]:
+    """The points of a metric's CSV file (header ``date,value``), oldest first, read from
+    its text; ``shown`` names the file in messages, which go to ``fields.errors``."""
     rows = list(csv.reader(io.StringIO(text)))
     if not rows or [cell.strip().lower() for cell in rows[0]] != ["date", "value"]:
         fields.errors.add(shown, 1, "the first line must be the header 'date,value'")

@@ -14,14 +14,17 @@ from dataclasses import MISSING, dataclass, field, fields
 from html import escape, unescape
 from typing import TYPE_CHECKING, Any, Self, TypeVar, cast
 
+from pmsite.history.model import PlanningAccuracy, RoadmapHistory, lateness
 from pmsite.model.semver import Version
 from pmsite.model.timeframe import Target
 
 if TYPE_CHECKING:
+    from pmsite.history.model import Change
     from pmsite.model.kinds import Kind
 
 GOAL_STATUSES = ("planned", "in-progress", "at-risk", "done", "dropped")
 HORIZONS = ("now", "next", "later")
+CONFIDENCES = ("high", "medium", "low")  # a goal's check-in signal: will it land on target?
 RELEASE_STATUSES = ("released", "planned")
 REFLECTION_PERIODS = ("day", "week", "sprint", "month", "quarter", "release", "other")
 DIRECTIONS = ("up", "down")
@@ -319,6 +322,7 @@ class Goal(Item):
     status: str = "planned"
     horizon: str = ""
     target: Target | None = None
+    confidence: str = ""  # high | medium | low, or "" when not given
     theme: str = ""
     owner: str = ""
     priority: int | None = None
@@ -332,6 +336,10 @@ class Goal(Item):
     releases: list[Release] = field(default_factory=list, metadata=LINKED)
     reflections: list[Reflection] = field(default_factory=list, metadata=LINKED)
     theme_page: Theme | None = field(default=None, metadata=LINKED)  # when it has a theme
+    # From git (history/): its changes, newest first, with the check-ins of the metrics
+    # it measures; and the first target it had (None without history).
+    history: list[Change] = field(default_factory=list, metadata=LINKED)
+    original_target: Target | None = field(default=None, metadata=LINKED)
 
     @classmethod
     def order(cls, items: Iterable[Self]) -> list[Self]:
@@ -383,6 +391,11 @@ class Release(Item):
     category_order: tuple[Category, ...] = field(default=STANDARD_CATEGORIES, metadata=LINKED)
     # Planned, and its target ended before the build's day: marked "Overdue".
     overdue: bool = field(default=False, metadata=LINKED)
+    # From git (history/): its changes, newest first; the first target it had; and, for
+    # a release that was planned before it shipped, the last target it had while planned.
+    history: list[Change] = field(default_factory=list, metadata=LINKED)
+    original_target: Target | None = field(default=None, metadata=LINKED)
+    planned_target: Target | None = field(default=None, metadata=LINKED)
 
     @classmethod
     def order(cls, items: Iterable[Self]) -> list[Self]:
@@ -422,6 +435,14 @@ class Release(Item):
     def is_stable(self) -> bool:
         """Whether the version is not a pre-release (``2.0.0``, not ``2.0.0-rc.1``)."""
         return not (self.version is not None and self.version.is_prerelease)
+
+    @property
+    def lateness(self) -> str:
+        """How its date compares with ``planned_target``: 'on time', 'one quarter late',
+        '9 days late'; '' when it has no date or was never planned with a target."""
+        if self.date is None or self.planned_target is None:
+            return ""
+        return lateness(self.date, self.planned_target)
 
     @property
     def change_count(self) -> int:
@@ -504,6 +525,18 @@ class Site:
     include_drafts: bool = False
     audience: str = "public"  # "internal": the build includes internal items
     theme_pages: list[Theme] = field(default_factory=list)  # every Theme, A to Z
+    history: RoadmapHistory = field(default_factory=RoadmapHistory)  # from git (history/)
+
+    @property
+    def has_history(self) -> bool:
+        """Whether the roadmap's history could be read from git (pages that only need to
+        know this read it rather than the whole history)."""
+        return self.history.available
+
+    @property
+    def planning_accuracy(self) -> PlanningAccuracy:
+        """The say/do ratio of the roadmap's history (see history/model.py)."""
+        return self.history.accuracy
 
     @property
     def kinds(self) -> tuple[Kind, ...]:

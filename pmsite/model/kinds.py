@@ -70,7 +70,10 @@ KINDS: tuple[Kind, ...] = (
         folder="goals",
         title="Goals",
         model=Goal,
-        keys=("status", "horizon", "target", "theme", "owner", "priority", "metrics"),
+        keys=(
+            *("status", "horizon", "target", "confidence", "theme", "owner", "priority"),
+            "metrics",
+        ),
         reader="read_goal",
         url_prefix="goals/",
         scaffold="goal_text",

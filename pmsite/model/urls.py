@@ -15,7 +15,8 @@ from pmsite.model.kinds import BY_NAME, KINDS
 
 # Top-level names pmsite writes itself; a free page may not take one.
 RESERVED_NAMES = {
-    *("index.html", "404.html", "roadmap", "tags", "themes", "search", "search.json", "assets"),
+    *("index.html", "404.html", "roadmap", "changes", "tags", "themes", "search"),
+    *("search.json", "assets"),
     *("feed.xml", "feed.json", "sitemap.xml", "roadmap.json"),
     *(kind.folder for kind in KINDS),
 }

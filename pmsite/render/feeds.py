@@ -1,9 +1,11 @@
 """Machine-readable outputs: feed.xml (Atom 1.0), feed.json (JSON Feed 1.1),
-reflections/feed.xml, sitemap.xml, roadmap.json and the search index search.json.
+reflections/feed.xml, the roadmap's changes (changes/feed.xml and one feed per goal,
+goals/<slug>/feed.xml), sitemap.xml, roadmap.json and the search index search.json.
 Deterministic: no build time, only content dates."""
 
 from __future__ import annotations
 
+import calendar
 import datetime as dt
 import html
 import json
@@ -16,8 +18,9 @@ from urllib.parse import quote
 from xml.sax.saxutils import escape, quoteattr
 
 from pmsite import __version__
+from pmsite.history.model import Change, by_commit
 from pmsite.model.items import Goal, Item, Reflection, Release, Site
-from pmsite.model.urls import absolute_url
+from pmsite.model.urls import absolute_url, relative_url
 from pmsite.render.templates import Renderer
 
 T = TypeVar("T")
@@ -60,6 +63,13 @@ class Entry:
     content_html: str
     tags: tuple[str, ...]
     urn: str  # the entry's id when the site has no base_url
+    time: int | None = None  # seconds since the epoch, when known to the second (commits)
+
+    @property
+    def timestamp(self) -> str:
+        if self.time is None:
+            return _timestamp(self.date)
+        return dt.datetime.fromtimestamp(self.time, dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
     def entry_id(self, base: str) -> str:
         """The entry's id in every feed: its absolute URL, or its URN without base_url."""
@@ -70,7 +80,7 @@ def _atom(site: Site, title: str, path: str, alternate: str, entries: list[Entry
     """An Atom 1.0 document; links are absolute from base_url when there is one."""
     config = site.config
     base = config.base_url
-    updated = _timestamp(max((e.date for e in entries if e.date), default=None))
+    updated = max((e.timestamp for e in entries), default=_timestamp(None))
     alternate_url = absolute_url(base, alternate)
     feed_id = alternate_url if base else feed_urn(config.title, alternate)
     lines = [
@@ -102,8 +112,8 @@ def _atom_entry(entry: Entry, base: str) -> list[str]:
         f"    <title>{escape(entry.title)}</title>",
         f"    <id>{escape(entry.entry_id(base))}</id>",
         f'    <link rel="alternate" type="text/html" href={quoteattr(link)}/>',
-        f"    <published>{_timestamp(entry.date)}</published>",
-        f"    <updated>{_timestamp(entry.date)}</updated>",
+        f"    <published>{entry.timestamp}</published>",
+        f"    <updated>{entry.timestamp}</updated>",
     ]
     if entry.summary:
         lines.append(f"    <summary>{escape(entry.summary)}</summary>")
@@ -166,6 +176,86 @@ def reflections_feed(site: Site, notes_html: Callable[[Reflection], str]) -> str
     ]
     title = f"{site.config.product_name} reflections"
     return _atom(site, title, "reflections/feed.xml", "reflections/", entries)
+
+
+def changes_feed(site: Site) -> str:
+    """changes/feed.xml: one entry per commit that changed what the roadmap shows, newest
+    first (the latest ``feed_limit``), each listing its changes with links to the items.
+    Empty without history."""
+    history = site.history
+    entries = []
+    for commit in _newest(history.commits if history.available else [], site.config.feed_limit):
+        url = f"changes/#{commit.anchor}"
+        when = f"{commit.date.day} {calendar.month_name[commit.date.month]} {commit.date.year}"
+        items = "".join(
+            f"<li>{_change_html(change, 'changes/', named=True)}</li>" for change in commit.changes
+        )
+        entries.append(
+            Entry(
+                title=commit.message or f"Roadmap changes of {when}",
+                url=url,
+                date=commit.date,
+                summary="; ".join(_change_text(change) for change in commit.changes),
+                content_html=f"<ul>{items}</ul>" + _commit_link(commit.url, commit.short),
+                tags=(),
+                urn=feed_urn(site.config.title, f"change:{commit.commit}"),
+                time=commit.time,
+            )
+        )
+    title = f"{site.config.product_name} roadmap changes"
+    return _atom(site, title, "changes/feed.xml", "changes/", entries)
+
+
+def goal_feed(site: Site, goal: Goal) -> str:
+    """goals/<slug>/feed.xml: one goal's changes, one entry per commit, newest first (the
+    latest ``feed_limit``), so a reader can follow one item and hear when it slips or
+    ships."""
+    entries = []
+    groups = by_commit(goal.history)
+    for changes in _newest(groups, site.config.feed_limit):
+        first = changes[0]
+        items = "".join(f"<li>{_change_html(change, goal.url)}</li>" for change in changes)
+        entries.append(
+            Entry(
+                title=f"{goal.title}: " + "; ".join(change.sentence for change in changes),
+                url=f"{goal.url}#{first.anchor}",
+                date=first.date,
+                summary=first.message,
+                content_html=f"<ul>{items}</ul>" + _commit_link(first.url, first.short),
+                tags=(),
+                urn=feed_urn(site.config.title, f"goal:{goal.slug}:{first.commit}"),
+                time=first.time,
+            )
+        )
+    title = f"{site.config.product_name}: {goal.title} (roadmap changes)"
+    return _atom(site, title, f"{goal.url}feed.xml", f"{goal.url}#history", entries)
+
+
+def _change_text(change: Change) -> str:
+    return change.sentence if change.item_kind == "metric" else f"{change.title}: {change.sentence}"
+
+
+def _change_html(change: Change, page_url: str, named: bool = False) -> str:
+    """One change as feeds show it: its sentence, after its item's name (linked from
+    ``page_url`` when the item is on the site) when ``named``."""
+    sentence = escape(change.sentence)
+    if change.slip:
+        sentence = f"<strong>Slipped:</strong> {sentence}"
+    if not named:
+        return sentence
+    item = change.item
+    if change.item_kind == "metric":  # a check-in's sentence names its metric
+        if item is None:
+            return sentence
+        return f"<a href={quoteattr(relative_url(page_url, item.url))}>{sentence}</a>"
+    if item is None:
+        return f"{escape(change.title)}: {sentence}"
+    link = relative_url(page_url, item.url)
+    return f"<a href={quoteattr(link)}>{escape(item.list_title)}</a>: {sentence}"
+
+
+def _commit_link(url: str, short: str) -> str:
+    return f"<p><a href={quoteattr(url)}>commit {escape(short)}</a></p>" if url else ""
 
 
 def _entry_title(site: Site, release: Release) -> str:
@@ -232,42 +322,56 @@ def _json(data: dict) -> str:
     return "{\n" + ",\n".join(members) + "\n}\n"
 
 
+ROADMAP_JSON_VERSION = 2  # 2: history, original targets, confidence, planning accuracy
+
+
 def _goal_entry(goal: Goal, base: str) -> dict:
+    progress = goal.progress
     return {
         "slug": goal.slug,
         "title": goal.title,
         "status": goal.status,
         "horizon": goal.lane or None,
         "target": goal.target.text if goal.target else None,
+        "original_target": goal.original_target.text if goal.original_target else None,
+        "confidence": goal.confidence or None,
+        "progress": None if progress is None else round(progress, 4),
         "theme": goal.theme or None,
         "owner": goal.owner or None,
         "priority": goal.priority,
         "url": absolute_url(base, goal.url),
+        "history": [change.as_json() for change in goal.history],
     }
 
 
 def _release_entry(release: Release, base: str) -> dict:
+    original = release.original_target
     return {
         "version": release.version_text,
         "title": release.title,
         "date": release.date.isoformat() if release.date else None,
         "status": release.status,
         "target": release.target.text if release.target else None,
+        "original_target": original.text if original else None,
         "yanked": release.yanked,
         "url": absolute_url(base, release.url),
+        "history": [change.as_json() for change in release.history],
     }
 
 
 def roadmap_json(site: Site) -> str:
-    """Goals and releases in display order, for other tools to read."""
+    """Goals and releases in display order, with their history and the roadmap's
+    planning accuracy, for other tools to read (see the README's roadmap.json schema)."""
     base = site.config.base_url
     data = {
+        "version": ROADMAP_JSON_VERSION,
         "site": {
             "title": site.config.title,
             "product": site.config.product_name,
             "base_url": base or None,
         },
         "generator": f"pmsite {__version__}",
+        "planning_accuracy": site.planning_accuracy.as_json(),
         "goals": [_goal_entry(goal, base) for goal in site.goals],
         "releases": [_release_entry(release, base) for release in site.releases],
     }

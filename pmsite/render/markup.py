@@ -58,6 +58,11 @@ _SIMPLE_PART = re.compile(r"\*\*(.+?)\*\*|`([^`]+)`")
 CODE_CSS_CLASS = "highlight"
 
 
+# Ids the theme writes without its 'pm--' prefix, because a contract names them (issue
+# 15: a goal's history is at '#history'): a body heading never takes one.
+THEME_IDS = frozenset({"history"})
+
+
 class _Headings(Treeprocessor):
     """Shift a body's headings so the top one is an h2 (the page title is the only h1,
     and headings stay in order whether the writer started at '#' or at '##'), and give
@@ -69,7 +74,7 @@ class _Headings(Treeprocessor):
         if not headings:
             return
         shift = 2 - min(int(el.tag[1]) for el in headings)
-        used = {el.get("id") for el in root.iter() if el.get("id")}
+        used = {el.get("id") for el in root.iter() if el.get("id")} | THEME_IDS
         for el in headings:
             el.tag = f"h{min(6, int(el.tag[1]) + shift)}"
             if el.get("id"):

@@ -18,6 +18,7 @@ import jinja2
 
 from pmsite import __version__
 from pmsite.errors import ContentError, ContentErrors, display_path
+from pmsite.history.model import by_commit
 from pmsite.incremental.tracking import TrackingEnvironment
 from pmsite.model.items import CHANGE_CATEGORIES, Item, Site, Tag, Theme
 from pmsite.model.kinds import KINDS
@@ -79,6 +80,7 @@ def make_environment(site_dir: Path, track: bool = True) -> jinja2.Environment:
     env.filters["percent"] = lambda value: "" if value is None else f"{round(value * 100)}%"
     env.filters["repo_links"] = _repo_links_filter
     env.filters["repo_link"] = _repo_link_filter
+    env.filters["by_commit"] = by_commit
     env.globals.update(
         line_chart=charts.line_chart,
         sparkline=charts.sparkline,
@@ -202,6 +204,7 @@ def page_list(site: Site) -> Iterator[PageSpec]:
 SITE_PAGES = (
     ("", "home.html", ""),
     ("roadmap/", "roadmap.html", "Roadmap"),
+    ("changes/", "changes.html", "What changed on the roadmap"),
     ("search/", "search.html", "Search"),
 )
 

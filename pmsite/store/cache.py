@@ -3,6 +3,9 @@
 - ``markdown.jsonl``: converted Markdown, keyed by its source, valid for one pmsite,
   Markdown, Pygments and nh3 version and one ``unsafe_html`` setting. A rebuild (or a CI
   run with the folder restored) converts only Markdown it has not seen.
+- ``history.json`` and ``history-blobs.json``: the roadmap's history as read from git
+  for one HEAD, and every revision of a content file parsed so far, by blob id (see
+  history/extract.py): a build whose HEAD did not move reads no history from git.
 - ``manifest-<output>.json``: what the last build into an output folder read (one
   digest of each input's path, size, modification time and inode) and wrote (each
   file's size, time and digest, and each folder's time). When nothing read has changed
@@ -32,7 +35,7 @@ from pmsite.store.write import replacing
 
 CACHE_DIR = ".pmsite-cache"
 MARKDOWN_FILE = "markdown.jsonl"
-FORMAT = 1
+FORMAT = 2  # 2: a body heading never takes an id the theme writes (render/markup.py)
 
 
 @functools.cache
@@ -93,6 +96,17 @@ def _replacing(path: Path) -> Iterator[TextIO]:
 def _write_json(path: Path, data: object) -> None:
     with _replacing(path) as out:
         out.write(json.dumps(data, ensure_ascii=False))
+
+
+def read_cache_json(site_dir: Path, name: str) -> object:
+    """The JSON value in the cache file ``name``, or None when it is missing or damaged."""
+    return _read_json(cache_dir(site_dir) / name)
+
+
+def write_cache_json(site_dir: Path, name: str, data: object) -> None:
+    """Write ``data`` as the JSON of the cache file ``name`` (renamed into place once
+    complete); raises OSError when it cannot be written."""
+    _write_json(cache_dir(site_dir) / name, data)
 
 
 def load_markdown(site_dir: Path, unsafe_html: bool) -> dict[tuple[str, bool], str]:
