@@ -23,6 +23,7 @@ from pmsite.store.cache import (
     manifest_path,
     output_folders,
     output_stamp,
+    renders_path,
     save_written,
 )
 from pmsite.store.write import check_output_dir, commit, staged_output
@@ -42,6 +43,10 @@ class BuildResult:
     warnings: list[ContentError] = field(default_factory=list)
     up_to_date: bool = False  # nothing changed since the last build: nothing was done
     notes: list[ContentError] = field(default_factory=list)  # worth knowing, not wrong
+    # Outputs (pages, feeds, JSON) made by this build; the others were kept from the last
+    # build into the same output folder, nothing they read having changed.
+    rendered: int | None = None
+    rendered_paths: list[str] = field(default_factory=list)  # their paths
 
 
 def load_site(
@@ -88,12 +93,16 @@ def build(
         seconds = time.perf_counter() - start
         files = len(previous.outputs) - 1  # the marker file is not counted
         return BuildResult(output_dir, previous.pages, files, seconds, up_to_date=True)
-    from pmsite.session import BuildSession  # the stages' libraries load only when needed
+    from pmsite.incremental.saved import SavedBuild  # the stages' libraries load only
+    from pmsite.session import BuildSession  # when needed
 
-    session = BuildSession(site_dir, options, use_cache=use_cache, track=False)
+    session = BuildSession(site_dir, options, use_cache=use_cache, track=False, persist=use_cache)
     before = load_written(manifest_file) if use_cache else None
+    # What the last build into this output read: outputs whose reads did not change are
+    # linked from the current output instead of rendered (see incremental/saved.py).
+    saved = SavedBuild.load(renders_path(manifest_file)) if use_cache and before else None
     with staged_output(output_dir, before) as staging:
-        outcome = session.build(staging)  # pages are written as they are rendered
+        outcome = session.build(staging, saved=saved)  # pages are written as rendered
         written = {
             file.path: file.written if file.written is not None else staging.write(file)
             for file in outcome.files
@@ -106,6 +115,8 @@ def build(
             folders = output_folders(outputs)
             stamp = output_stamp(output_dir, outputs, folders, written) or ""
             save_written(manifest_file, written)
+            if session.saved is not None:
+                session.saved.save(renders_path(manifest_file))
             Manifest(settings, inputs, outputs, folders, stamp).save(manifest_file)
     seconds = time.perf_counter() - start
     notes = []
@@ -117,4 +128,13 @@ def build(
         )
         notes.append(ContentError(outcome.site.config.source, None, message))
     pages, files = outcome.pages, len(outcome.files)
-    return BuildResult(output_dir, pages, files, seconds, outcome.warnings, notes=notes)
+    return BuildResult(
+        output_dir,
+        pages,
+        files,
+        seconds,
+        outcome.warnings,
+        notes=notes,
+        rendered=outcome.rendered,
+        rendered_paths=outcome.rendered_paths,
+    )

@@ -253,9 +253,11 @@ def _cmd_build(args: argparse.Namespace) -> int:
     if result.up_to_date:
         print(f"Nothing changed: {shown} is up to date ({result.pages} pages)")
         return 0
-    print(
-        f"Built {result.pages} pages ({result.files} files) into {shown} in {result.seconds:.2f} s"
-    )
+    made = f"Built {result.pages} pages ({result.files} files) into {shown}"
+    kept = result.files - result.rendered if result.rendered is not None else 0
+    if kept > 0:  # the sitemap and assets are written every time (or linked, if equal)
+        made += f" ({result.rendered} made again, {kept} kept from the last build)"
+    print(f"{made} in {result.seconds:.2f} s")
     return 0
 
 

@@ -36,6 +36,7 @@ from pmsite.incremental.records import (
     SiteChanges,
     render_page,
 )
+from pmsite.incremental.saved import SavedBuild, SavedChanges
 from pmsite.incremental.state import (
     LastBuild,
     Templates,
@@ -53,6 +54,8 @@ from pmsite.load.config import read_config
 from pmsite.load.files import SITE_FILE, ContentTree, DocumentCache, RawDocument, read_content
 from pmsite.load.git import GitDates, GitReader, apply_git_date, apply_git_dates
 from pmsite.load.link import assemble_site
+from pmsite.load.parsed import FILE as PARSED
+from pmsite.load.parsed import ParsedCache
 from pmsite.load.readers import ItemCache, read_item, read_items
 from pmsite.load.walk import is_ignored_path
 from pmsite.model.items import Item, Site
@@ -63,7 +66,13 @@ from pmsite.render.feeds import (
 from pmsite.render.markup import MarkupRenderer, code_stylesheet
 from pmsite.render.parallel import fork_map
 from pmsite.render.templates import PageSpec, Renderer, make_environment, page_list
-from pmsite.store.cache import load_markdown, save_markdown
+from pmsite.store.cache import (
+    load_markdown,
+    read_cache_lines,
+    save_markdown,
+    versions,
+    write_cache_lines,
+)
 from pmsite.store.write import OutputFile, Staging, check_unique_paths
 
 log = logging.getLogger("pmsite")
@@ -99,12 +108,20 @@ class BuildSession:
         track: bool = True,
         history_cache: bool | None = None,
         history: bool = True,
+        persist: bool = False,
     ) -> None:
         self.site_dir = site_dir.resolve()
         self.options = options or BuildOptions.of()
         # Note what each page reads, to re-render only what an edit touches; a session
         # that builds once (pmsite build, pmsite check) has no next build to help.
         self.track = track
+        # Note what each output reads for the next build process instead (pmsite build
+        # with its cache): build(saved=...) uses an earlier process's records, and
+        # ``saved`` is what this one leaves (see incremental/saved.py).
+        self.persist = persist
+        self.record = track or persist
+        self.saved: SavedBuild | None = None
+        self.parsed: ParsedCache | None = None  # front matter by text digest, see _parsed
         self.use_cache = use_cache  # the Markdown cache on disk (see store/cache.py)
         self.git = GitReader(self.site_dir)
         # The roadmap's history, read from git again only when HEAD moves; kept in
@@ -157,6 +174,7 @@ class BuildSession:
                     self.site_dir,
                     errors,
                     take=lambda document: items.append(read_item(document, self.site_dir, errors)),
+                    parsed=self._parsed(),
                 )
         options = self.options
         with self._stage("parse" if not self.track else "config"):
@@ -201,20 +219,40 @@ class BuildSession:
                 self._markup.preload(load_markdown(self.site_dir, unsafe_html))
         return self._markup
 
+    def _parsed(self) -> ParsedCache | None:
+        """The front matter earlier processes parsed (for a build that persists)."""
+        if not self.persist:
+            return None
+        if self.parsed is None:
+            lines = read_cache_lines(self.site_dir, PARSED)
+            self.parsed = ParsedCache.from_lines(lines, versions())
+        return self.parsed
+
     def save_cache(self) -> None:
-        """Keep the Markdown this build used for the next process (best effort)."""
+        """Keep the Markdown and front matter this build used for the next process
+        (best effort)."""
         if self.use_cache and self._markup is not None:
             with contextlib.suppress(OSError):
                 save_markdown(self.site_dir, self._markup.unsafe_html, self._markup.cache)
+        if self.parsed is not None:
+            with contextlib.suppress(OSError):
+                write_cache_lines(self.site_dir, PARSED, self.parsed.lines(versions()))
 
-    def build(self, staging: Staging | None = None, changed: Collection[Path] = ()) -> BuildOutcome:
+    def build(
+        self,
+        staging: Staging | None = None,
+        changed: Collection[Path] = (),
+        saved: SavedBuild | None = None,
+    ) -> BuildOutcome:
         """Every output file of the site; raises ContentErrors listing every problem.
 
         With ``staging``, pages are written into it as they are rendered (by whichever
         process renders them) instead of being kept in memory: their OutputFiles then
         carry only what was written. ``changed`` (the files a watcher saw change) lets
-        an edit of text only patch the last build (see incremental/patch.py). A failed
-        build leaves the session as it was after the last good one.
+        an edit of text only patch the last build (see incremental/patch.py). ``saved``
+        (an earlier process's build into the output folder ``staging`` replaces) lets
+        outputs whose reads did not change be linked from that output instead of
+        rendered. A failed build leaves the session as it was after the last good one.
         """
         self.stages = {}
         last_failed, self._last_failed = self._last_failed, True
@@ -224,30 +262,47 @@ class BuildSession:
         if changed and not last_failed and last and last.options == self.options and self.track:
             outcome = self._patch(last, changed, staging)
         if outcome is None:
-            outcome = self._full_build(staging)
+            outcome = self._full_build(staging, saved)
         self._last_failed = False
         return outcome
 
-    def _full_build(self, staging: Staging | None) -> BuildOutcome:
+    def _full_build(self, staging: Staging | None, saved: SavedBuild | None) -> BuildOutcome:
         """Read, link and convert everything, then render what changed."""
         site, tree, errors, git = self._load()
         settings = digest(f"{tree.site_digest}|{self.options.cache_key()}")
         last = self._last if self._last and self._last.settings == settings else None
-        templates, changed_templates = self._templates(last)
+        if last or staging is None or not self.record or (saved and saved.settings != settings):
+            saved = None  # an earlier process's build, with the same settings, to link from
+        templates, changed_templates = self._templates(last, saved)
         renderer = Renderer(site, self.site_dir, templates.env)
         with self._stage("changes"):
-            changes = SiteChanges(
-                site, last.site if last else None, last.fingerprints if last else {}
-            )
+            changes: SiteChanges | SavedChanges
+            if saved is not None:
+                changes = SavedChanges(site, saved)
+            else:
+                changes = SiteChanges(
+                    site, last.site if last else None, last.fingerprints if last else {}
+                )
             pages = list(page_list(site))
+        records_before = saved.records if saved else last.records if last else {}
+        linked: set[str] = set()  # outputs linked from an earlier process's output
 
         def reusable(path: str, template: str) -> Rendered | None:
-            old = last.records.get(path) if last else None
+            old = records_before.get(path)
             if old is None or old.template != template:
                 return None
             if changed_templates and ("*" in old.templates or old.templates & changed_templates):
                 return None
-            return None if changes.touches(old) else old
+            if changes.touches(old):
+                return None
+            if saved is None:
+                return old
+            assert staging is not None
+            written = staging.keep(path)  # the file the earlier process wrote, untouched
+            if written is None:
+                return None
+            linked.add(path)
+            return replace(old, file=OutputFile(path, old.file.source, written=written))
 
         outputs = FeedOutputs(self.track, last.outputs if last else None, bool(changed_templates))
         records = self._render(renderer, templates, pages, changes, reusable, outputs, staging)
@@ -255,7 +310,11 @@ class BuildSession:
         files = [record.file for record in records.values()] + extra
         check_unique_paths(files)
         warnings = list(errors.warnings)
-        rendered = rendered_again(records, last)
+        rendered = [path for path in rendered_again(records, last) if path not in linked]
+        if self.persist:
+            self.saved = SavedBuild.of(
+                settings, templates.digests, templates.closures, records, changes.fingerprints, site
+            )
         if self.track:
             self._last = LastBuild(
                 settings=settings,
@@ -277,19 +336,24 @@ class BuildSession:
         outcome.warnings, outcome.stages = warnings, dict(self.stages)
         return outcome
 
-    def _templates(self, last: LastBuild | None) -> tuple[Templates, set[str]]:
+    def _templates(
+        self, last: LastBuild | None, saved: SavedBuild | None = None
+    ) -> tuple[Templates, set[str]]:
         """The last build's environment when no template changed, otherwise a new one
-        (nothing compiled from old sources is kept); and the names of those that changed."""
-        env = last.templates.env if last else make_environment(self.site_dir, self.track)
+        (nothing compiled from old sources is kept); and the names of those that changed
+        since the last build or, in a new process, since the ``saved`` one."""
+        env = last.templates.env if last else make_environment(self.site_dir, self.record)
         digests = template_digests(env)
-        before = last.templates.digests if last else {}
+        before = last.templates.digests if last else saved.templates if saved else {}
         changed = {
             name for name in set(digests) | set(before) if digests.get(name) != before.get(name)
         }
         if last is not None and not changed:
             return Templates(env, digests, last.templates.closures), changed
         if last is not None:
-            env = make_environment(self.site_dir, self.track)
+            env = make_environment(self.site_dir, self.record)
+        if saved is not None and not changed:  # the same sources use the same templates
+            return Templates(env, digests, dict(saved.closures)), changed
         return Templates(env, digests, {}), changed
 
     def _patch(
@@ -404,6 +468,14 @@ class BuildSession:
                 templates.closure,
                 staging,
             )
+            if not self.track:
+                # A build that persists does not note what these read (a view that notes
+                # every read costs more than making them): they depend on anything.
+                anything = [(SITE_KEY, "")]
+                feeds = {
+                    path: Rendered.of(r.file, r.template, anything, r.templates)
+                    for path, r in feeds.items()
+                }
             records.update(feeds)
             renderer.raise_if_errors()
         return records
@@ -427,7 +499,7 @@ class BuildSession:
             else:
                 todo.append(page)
                 templates.closure(page.template)  # parsed here, once
-        job = (renderer, todo, templates.closures, staging)
+        job = (renderer, todo, templates.closures, staging, not self.track)
         results = fork_map(render_page, job, range(len(todo)), PARALLEL_MIN_PAGES)
         renderer.errors = [error for _, errors in results for error in errors]
         for record, _ in results:

@@ -45,6 +45,9 @@ EDITS: dict[str, Edit] = {
     "body only": lambda s: replace(
         s / "content/reflections/2026-q3.yaml", "title: Q3 review", "title: Q3 review\nbody: Hi"
     ),
+    "release body": lambda s: replace(
+        s / "content/releases/1.9.0.md", "in the background.", "in the background, in seconds."
+    ),
     "override template": lambda s: (
         (s / "templates").mkdir()
         or (s / "templates/goal.html").write_text(

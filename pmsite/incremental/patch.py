@@ -21,7 +21,7 @@ from pmsite.model.items import Item, Markdown, Site
 
 # Fields that may differ without touching links or order: besides the text itself, the
 # file's digest and where its fields are (lines move when text is added above them).
-_BOOKKEEPING_FIELDS = ("digest", "line", "field_lines", "change_lines")
+_BOOKKEEPING_FIELDS = ("digest", "front_digest", "line", "field_lines", "change_lines")
 
 
 @dataclass

@@ -11,11 +11,13 @@ from dataclasses import dataclass
 from pmsite.errors import ContentError
 from pmsite.incremental.patch import PatchChanges
 from pmsite.incremental.tracking import (
+    FRONT,
     SITE_KEY,
     Dependency,
     Key,
     attribute_value,
     fingerprints,
+    front_fields,
     model_objects,
     note,
     recording,
@@ -96,13 +98,15 @@ Changes = SiteChanges | PatchChanges
 PARALLEL_MIN_PAGES = 400  # fewer pages render faster than a pool of processes starts
 
 
-RenderJob = tuple[Renderer, list[PageSpec], dict[str, frozenset[str]], Staging | None]
+# The renderer, the pages, each page template's closure, where to write, and whether to
+# keep only which items a page read (``coarse``: what a build process saves needs no more).
+RenderJob = tuple[Renderer, list[PageSpec], dict[str, frozenset[str]], Staging | None, bool]
 
 
 def render_page(job: RenderJob, index: int) -> tuple[Rendered | None, list[ContentError]]:
     """Render one page, noting what it reads; also returns the template errors it made
     (a worker process's renderer collects them, so they travel back with the page)."""
-    renderer, pages, closures, staging = job
+    renderer, pages, closures, staging, keys_only = job
     page = pages[index]
     errors_before = len(renderer.errors)
     with recording() as deps:
@@ -115,7 +119,24 @@ def render_page(job: RenderJob, index: int) -> tuple[Rendered | None, list[Conte
     file = OutputFile(rendered.path, rendered.source, content=rendered.content)
     if staging is not None:
         file = OutputFile(file.path, file.source, written=staging.write(file))
-    return Rendered.of(file, page.template, deps, closures[page.template]), errors
+    found = coarse(deps) if keys_only else deps
+    return Rendered.of(file, page.template, found, closures[page.template]), errors
+
+
+def coarse(deps: Iterable[Dependency]) -> set[Dependency]:
+    """``deps`` as a build saves them for the next process, which compares items by
+    fingerprint only (see saved.py): each item, tag or theme read once, as (key, FRONT)
+    when only fields its Markdown body cannot change were read, otherwise (key, "");
+    each site attribute as it is. Far fewer to keep."""
+    front: dict[Key, bool] = {}
+    found: set[Dependency] = set()
+    for key, attribute in deps:
+        if key == SITE_KEY:
+            found.add((key, attribute))
+        elif front.get(key, True):
+            front[key] = attribute in front_fields(key[0])
+    found.update((key, FRONT if only else "") for key, only in front.items())
+    return found
 
 
 def render_notes(

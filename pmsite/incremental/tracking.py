@@ -15,16 +15,20 @@ The page is rendered again when any of these differ, or a template it uses chang
 
 from __future__ import annotations
 
+import functools
+import inspect
 from collections.abc import Hashable, Iterable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import fields, is_dataclass
+from types import CodeType
 from typing import Any
 
 import jinja2
 from jinja2 import meta
 
 from pmsite.model.items import READS_ATTRIBUTE, Item, Markdown, Site, Tag, Theme, linked_fields
+from pmsite.model.kinds import BY_NAME
 
 Key = tuple[str, str]  # (kind, slug) of an item, a tag or a theme; SITE_KEY for the site
 Dependency = tuple[Key, str]  # (key, attribute read); "" means "anything about it"
@@ -50,9 +54,15 @@ def note(obj: object, attribute: object = "") -> None:
     found = _recording.get()
     if found is None:
         return
-    if isinstance(obj, _KEYED):
-        found.add((obj.key, str(attribute)))
-    elif isinstance(obj, Site):
+    cls = type(obj)
+    role = _ROLES.get(cls)
+    if role is None:  # first time this class is seen: most are not model objects
+        role = 1 if isinstance(obj, _KEYED) else 2 if isinstance(obj, Site) else 0
+        if cls is not Recorded:  # a view's class is its target's, which varies
+            _ROLES[cls] = role
+    if role == 1:
+        found.add((obj.key, str(attribute)))  # type: ignore[attr-defined]
+    elif role == 2:
         found.add((SITE_KEY, str(attribute)))
 
 
@@ -64,6 +74,9 @@ def note_all(deps: Iterable[Dependency]) -> None:
 
 
 _KEYED = (Item, Tag, Theme)  # the model objects that have a key
+# What ``note`` makes of an object by its class: 1 keyed, 2 the site, 0 anything else
+# (a template reads attributes of strings, dicts and loop variables too: most reads).
+_ROLES: dict[type, int] = {}
 _MODEL = (*_KEYED, Site)
 
 
@@ -193,6 +206,64 @@ def fingerprints(site: Site) -> dict[Key, Hashable]:
 def fingerprint(item: Item) -> Hashable:
     """An item's source digest plus its links: equal fingerprints, equal attributes."""
     return (item.digest, item.draft, _links(item))
+
+
+def front_fingerprint(item: Item) -> Hashable:
+    """``fingerprint`` without the Markdown body: equal front fingerprints, equal fields
+    but ``body`` (``front_fields``)."""
+    return (item.front_digest, item.draft, _links(item))
+
+
+# A coarse dependency on an item (see records.coarse): only fields in front_fields(kind).
+FRONT = "|front"
+
+
+# Names whose use makes a member of a model class count as reading the body: the body
+# itself, and reads by a name computed at run time.
+_READS_ANYTHING = frozenset({"body", "getattr", "vars", "__dict__"})
+
+
+@functools.cache
+def front_fields(kind: str) -> frozenset[str]:
+    """The attributes of an item of ``kind`` that its Markdown body never changes: its
+    dataclass fields but ``body``, and its properties and methods whose code (with what
+    it calls of the class, transitively) never names the body or reads an attribute by
+    a computed name. Found from the compiled code (``co_names``), so a new property that
+    reads the body is never taken for one that does not."""
+    entry = BY_NAME.get(kind)
+    if entry is None:
+        return frozenset()
+    cls = entry.model
+    members: dict[str, frozenset[str]] = {}
+    for name in dir(cls):
+        if name.startswith("__"):
+            continue
+        value = inspect.getattr_static(cls, name)
+        if isinstance(value, property):
+            value = value.fget
+        elif isinstance(value, (classmethod, staticmethod)):
+            value = value.__func__
+        code = getattr(value, "__code__", None)
+        if code is not None:
+            members[name] = _names_used(code)
+    reading = set(_READS_ANYTHING)
+    grew = True
+    while grew:  # a member that uses one that reads the body reads it too
+        found = {name for name, used in members.items() if used & reading}
+        grew = not found <= reading
+        reading |= found
+    names = {spec.name for spec in fields(cls)} | set(members)
+    return frozenset(names - reading)
+
+
+def _names_used(code: CodeType) -> frozenset[str]:
+    """The attribute and global names ``code`` uses, with those of the functions,
+    lambdas and comprehensions inside it."""
+    found = set(code.co_names)
+    for constant in code.co_consts:
+        if isinstance(constant, CodeType):
+            found |= _names_used(constant)
+    return frozenset(found)
 
 
 def _links(item: Item) -> tuple:

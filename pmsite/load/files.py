@@ -18,6 +18,7 @@ from pathlib import Path
 from pmsite import MAX_FILE_ENV
 from pmsite.digest import digest
 from pmsite.errors import ErrorList, UsageError, did_you_mean, display_path
+from pmsite.load.parsed import ParsedCache
 from pmsite.load.walk import is_ignored_name, listing
 from pmsite.load.yamlload import (
     FORBIDDEN_CHARACTERS,
@@ -55,6 +56,9 @@ class RawDocument:
     body_line: int
     is_yaml: bool
     digest: str  # of the file's text: what incremental rebuilds compare
+    # Of the text but the Markdown body (all of a YAML file's): an edit of the body alone
+    # leaves it as it was, so outputs that read no body need not be made again.
+    front_digest: str = ""
 
 
 @dataclass(frozen=True)
@@ -119,11 +123,13 @@ def read_content(
     errors: ErrorList,
     cache: DocumentCache | None = None,
     take: Callable[[RawDocument], None] | None = None,
+    parsed: ParsedCache | None = None,
 ) -> ContentTree:
     """Read content/ under ``site_dir``; problems go to ``errors``, never raised.
 
     With ``take``, each document is handed to it as soon as it is read instead of being
-    kept in the tree (a one-off build then never holds every document at once)."""
+    kept in the tree (a one-off build then never holds every document at once). With
+    ``parsed``, front matter an earlier build parsed is not parsed again (parsed.py)."""
     content_dir = site_dir / "content"
     site_display = display_path(content_dir / SITE_FILE, site_dir)
     site_data, site_digest = _read_site_file(content_dir / SITE_FILE, site_dir, errors)
@@ -149,7 +155,7 @@ def read_content(
             for path in _walk_files(entry, content_dir, site_dir, errors):
                 kind = FOLDERS[entry.name]
                 if cache is None:
-                    document = _read_item(kind, path, site_dir, errors)
+                    document = _read_item(kind, path, site_dir, errors, parsed)
                 else:
                     document = cache.read(kind, path, site_dir, errors)
                 if isinstance(document, Claim):
@@ -403,7 +409,7 @@ def _parse_mapping(
 
 
 def _read_item(
-    kind: str, path: Path, site_dir: Path, errors: ErrorList
+    kind: str, path: Path, site_dir: Path, errors: ErrorList, parsed: ParsedCache | None = None
 ) -> RawDocument | Claim | None:
     """The document in ``path``; when its text cannot be split or parsed (the problem is
     reported), the identity it claims; None when it cannot be read at all."""
@@ -411,7 +417,7 @@ def _read_item(
     text = read_text(path, shown, errors)
     if text is None:
         return _claim(kind, path, "")
-    document = document_from_text(kind, path, shown, text, errors)
+    document = document_from_text(kind, path, shown, text, errors, parsed)
     return document if document is not None else _claim(kind, path, text)
 
 
@@ -430,14 +436,53 @@ def _claim(kind: str, path: Path, text: str) -> Claim:
 
 
 def document_from_text(
-    kind: str, path: Path, shown: str, text: str, errors: ErrorList
+    kind: str,
+    path: Path,
+    shown: str,
+    text: str,
+    errors: ErrorList,
+    parsed: ParsedCache | None = None,
 ) -> RawDocument | None:
     """The RawDocument of a content file of ``kind`` whose (decoded) text is ``text``:
     its YAML (front matter, or the whole file for .yaml) and its Markdown body. ``path``
     names the file (its suffix says which shape it has, its stem gives the slug) and
     ``shown`` is how messages name it. Problems go to ``errors``; None when unusable.
-    The history (pmsite/history/) reads old revisions of a file through this too."""
+    The history (pmsite/history/) reads old revisions of a file through this too.
+    With ``parsed``, front matter an earlier build parsed from the same text is taken
+    from it, and what is parsed here is added to it (see parsed.py)."""
+    text_digest = digest(text)
+    stem = unicodedata.normalize("NFC", path.stem)  # macOS writes e + U+0301: composed
     is_yaml = path.suffix.lower() in YAML_SUFFIXES
+    if parsed is not None:
+        kept = parsed.get(text_digest)
+        if kept is not None and kept[3] == is_yaml:
+            data, body, body_line = kept[0], kept[1], kept[2]
+            if body is None:  # a Markdown file: its body is the text after the front matter
+                parts = text.split("\n", body_line - 1)
+                body = parts[-1] if len(parts) == body_line else ""
+            front = _front_digest(text, body, is_yaml, text_digest)
+            return RawDocument(
+                kind, path, shown, stem, data, body, body_line, is_yaml, text_digest, front
+            )
+    problems = len(errors.errors) + len(errors.warnings)
+    document = _document(kind, path, shown, text, errors, is_yaml, stem, text_digest)
+    clean = len(errors.errors) + len(errors.warnings) == problems  # read without a problem
+    if parsed is not None and document is not None and clean:
+        body = document.body if is_yaml else None
+        parsed.put(text_digest, document.data, body, document.body_line, is_yaml)
+    return document
+
+
+def _document(
+    kind: str,
+    path: Path,
+    shown: str,
+    text: str,
+    errors: ErrorList,
+    is_yaml: bool,
+    stem: str,
+    text_digest: str,
+) -> RawDocument | None:
     if is_yaml:
         data = _parse_mapping(text, 1, shown, errors, what="a YAML item")
         if data is None:
@@ -460,10 +505,16 @@ def document_from_text(
         if data is None:
             return None
         body = _checked_body(body, body_line, shown, errors)
-    text_digest = digest(text)
-    # macOS writes decomposed names (e + U+0301); the slug is the composed form.
-    stem = unicodedata.normalize("NFC", path.stem)
-    return RawDocument(kind, path, shown, stem, data, body, body_line, is_yaml, text_digest)
+    front = _front_digest(text, body, is_yaml, text_digest)
+    return RawDocument(kind, path, shown, stem, data, body, body_line, is_yaml, text_digest, front)
+
+
+def _front_digest(text: str, body: str, is_yaml: bool, text_digest: str) -> str:
+    """The digest of ``text`` without its Markdown ``body`` (a suffix of it; a body that
+    had characters removed is not one, and then the whole text counts)."""
+    if is_yaml or not body or not text.endswith(body):
+        return text_digest
+    return digest(text[: len(text) - len(body)])
 
 
 def _checked_body(body: str, first_line: int, shown: str, errors: ErrorList) -> str:

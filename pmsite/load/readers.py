@@ -144,6 +144,7 @@ def _common(document: RawDocument, fields: FieldReader, title: str, **kwargs: ob
         "field_lines": document.data.key_lines,
         "body": Markdown(document.body),
         "digest": document.digest,
+        "front_digest": document.front_digest or document.digest,
         **kwargs,
     }
 
@@ -305,7 +306,7 @@ def read_metric(document: RawDocument, fields: FieldReader, site_dir: Path) -> M
         metric.points = _csv_points(document, fields, site_dir)
         # The CSV's values are part of what the metric's pages show.
         points = repr([(point.date, point.value) for point in metric.points])
-        metric.digest = digest(document.digest + points)
+        metric.digest = metric.front_digest = digest(document.digest + points)
     else:
         metric.points = _yaml_points(fields)
     return metric

@@ -146,6 +146,7 @@ class Item:
     body: Markdown = field(default_factory=lambda: Markdown(""))
     tag_names: list[tuple[str, int]] = field(default_factory=list)
     digest: str = ""  # of the source file(s): what incremental rebuilds compare
+    front_digest: str = ""  # of the same without the Markdown body (see load/files.py)
     audience: str = "public"  # public | internal
     field_lines: dict[str, int] = field(default_factory=dict)  # key -> line in the file
     last_updated: dt.date | None = field(

@@ -6,6 +6,11 @@
 - ``history.json`` and ``history-blobs.json``: the roadmap's history as read from git
   for one HEAD, and every revision of a content file parsed so far, by blob id (see
   history/extract.py): a build whose HEAD did not move reads no history from git.
+- ``documents.jsonl``: front matter parsed from each content file's text, by the
+  text's digest (load/parsed.py): a build parses the YAML of changed files only.
+- ``renders-<output>.json``: what each output of the last build into an output folder
+  read (items by fingerprint, site attributes, templates; see incremental/saved.py), so
+  the next build process renders again only what an edit touched.
 - ``manifest-<output>.json``: what the last build into an output folder read (one
   digest of each input's path, size, modification time and inode) and wrote (each
   file's size, time and digest, and each folder's time). When nothing read has changed
@@ -22,7 +27,7 @@ import functools
 import importlib.util
 import json
 import os
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -96,6 +101,33 @@ def _replacing(path: Path) -> Iterator[TextIO]:
 def _write_json(path: Path, data: object) -> None:
     with _replacing(path) as out:
         out.write(json.dumps(data, ensure_ascii=False))
+
+
+def read_json_file(path: Path) -> object:
+    """The JSON value in the cache file ``path``, or None when it is missing or damaged."""
+    return _read_json(path)
+
+
+def write_json_file(path: Path, data: object) -> None:
+    """Write ``data`` as the JSON of the cache file ``path`` (renamed into place once
+    complete; the cache folder gets its .gitignore); raises OSError."""
+    _write_json(path, data)
+
+
+def read_cache_lines(site_dir: Path, name: str) -> list[str]:
+    """The lines of the cache file ``name`` (empty when missing or unreadable)."""
+    try:
+        with open(cache_dir(site_dir) / name, encoding="utf-8") as lines:
+            return list(lines)
+    except (OSError, UnicodeDecodeError):
+        return []
+
+
+def write_cache_lines(site_dir: Path, name: str, lines: Iterable[str]) -> None:
+    """Write ``lines`` (each ending in a newline) as the cache file ``name``, renamed
+    into place once complete; raises OSError."""
+    with _replacing(cache_dir(site_dir) / name) as out:
+        out.writelines(lines)
 
 
 def read_cache_json(site_dir: Path, name: str) -> object:
@@ -201,6 +233,12 @@ class Manifest:
 def manifest_path(site_dir: Path, output_dir: Path) -> Path:
     name = digest(str(output_dir.resolve()).encode())[:12]
     return cache_dir(site_dir) / f"manifest-{name}.json"
+
+
+def renders_path(manifest: Path) -> Path:
+    """Where the records of the last build into the manifest's output folder are kept
+    (incremental/saved.py), beside ``manifest``."""
+    return manifest.with_name(manifest.name.replace("manifest-", "renders-", 1))
 
 
 def _written_path(manifest: Path) -> Path:

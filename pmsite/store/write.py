@@ -165,6 +165,22 @@ class Staging:
         stat = target.stat()
         return [stat.st_size, stat.st_mtime_ns, fingerprint]
 
+    def keep(self, path: str) -> list | None:
+        """Hard-link the current output's ``path`` into the staging folder without
+        reading it, when it is exactly the file the last build wrote there (same size,
+        modification and change time); returns its [size, mtime_ns, digest], or None
+        when it cannot be kept (then the caller makes it again)."""
+        before = self.previous.get(path)
+        if before is None or len(before) < 4:
+            return None  # no change time recorded: cannot tell that nobody touched it
+        target = self.path / _safe_relative(path)
+        if target.parent not in self._folders:
+            target.parent.mkdir(parents=True, exist_ok=True)
+            self._folders.add(target.parent)
+        if not _link_unchanged(self.output_dir / path, target, before[2], before):
+            return None
+        return [before[0], before[1], before[2]]
+
 
 @contextmanager
 def staged_output(output_dir: Path, previous: Written | None = None) -> Iterator[Staging]:

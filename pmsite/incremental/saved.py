@@ -1,0 +1,225 @@
+"""What one ``pmsite build`` process leaves for the next, so a build after an edit renders
+again only the outputs whose reads changed (``.pmsite-cache/renders-<output>.json``).
+
+The preview server keeps its last build in memory (state.py) and compares attribute
+values with the last model. A new process has no last model, so what it compares is
+kept as digests:
+
+- each item's, tag's and theme's **fingerprint** (its source digest plus everything
+  linked to it, see tracking.py): equal fingerprints mean equal attributes;
+- each **site attribute** an output read (``site.goals`` as the keys it holds, ...);
+- each template's source digest, and which templates each page template uses;
+- the same without the Markdown body (``front_fingerprint``);
+- per output: its template, the items it read (their keys, and whether it read only
+  fields the body cannot change: then an edit of the body alone does not touch it;
+  which fields is not kept) and the site attributes it read.
+
+An output is kept when its settings (site.yaml and the build options), its templates,
+every item it read and every site attribute it read are as they were, and the file the
+last build wrote is still in the output folder untouched (same size and times): it is
+then hard-linked into the new output, not rendered. Anything else renders it again,
+so the output always equals a clean build's. The file is JSON (never pickle: a cache
+restored in CI cannot run code); a missing, damaged or other-version file means a full
+render.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Hashable
+from dataclasses import dataclass
+from pathlib import Path
+
+from pmsite.digest import digest
+from pmsite.incremental.records import Rendered, SiteChanges
+from pmsite.incremental.tracking import (
+    FRONT,
+    SITE_KEY,
+    Dependency,
+    Key,
+    attribute_value,
+    fingerprints,
+    front_fingerprint,
+)
+from pmsite.model.items import Site
+from pmsite.store.cache import read_json_file, versions, write_json_file
+from pmsite.store.write import OutputFile
+
+FORMAT = 2  # 2: items read only by their fields but the body
+
+
+def value_digest(value: Hashable) -> str:
+    """The digest of a plain model value (see ``tracking.plain``), equal across
+    processes for equal values."""
+    return digest(repr(value).encode("utf-8", "surrogateescape"))
+
+
+@dataclass(frozen=True)
+class SavedBuild:
+    """The last build into one output folder, as the next process needs it.
+
+    ``settings`` is the session's settings digest (site.yaml and the build options);
+    ``templates`` each template's source digest by name; ``closures`` the templates each
+    page template uses; ``fingerprints`` a digest of each item's, tag's and theme's
+    fingerprint by key; ``site_values`` a digest of each site attribute read; ``records``
+    each output by path, as a ``Rendered`` whose file carries only its path and source
+    and whose dependencies are (key, "") per item read and (SITE_KEY, attribute) per site
+    attribute read.
+    """
+
+    settings: str
+    templates: dict[str, str]
+    closures: dict[str, frozenset[str]]
+    fingerprints: dict[Key, str]
+    fronts: dict[Key, str]  # the digests of the front fingerprints
+    site_values: dict[str, str]
+    records: dict[str, Rendered]
+
+    @classmethod
+    def of(
+        cls,
+        settings: str,
+        templates: dict[str, str],
+        closures: dict[str, frozenset[str]],
+        records: dict[str, Rendered],
+        found: dict[Key, Hashable],
+        site: Site,
+    ) -> SavedBuild:
+        """What a build that made ``records`` (and whose model had the fingerprints
+        ``found``) leaves for the next process."""
+        attributes = {
+            attribute
+            for record in records.values()
+            for key, attribute in record.deps
+            if key == SITE_KEY
+        }
+        digests = {key: value_digest(value) for key, value in found.items()}
+        fronts = dict(digests)  # a tag's or a theme's is its fingerprint
+        fronts.update((item.key, value_digest(front_fingerprint(item))) for item in site.items())
+        return cls(
+            settings,
+            dict(templates),
+            dict(closures),
+            digests,
+            fronts,
+            {attribute: value_digest(attribute_value(site, attribute)) for attribute in attributes},
+            records,
+        )
+
+    def save(self, path: Path) -> None:
+        """Write it as JSON (renamed into place once complete); raises OSError."""
+        keys: dict[Key, int] = {}
+        for key in self.fingerprints:
+            keys.setdefault(key, len(keys))
+        rows = []
+        for path_name, record in self.records.items():
+            read, front, site_reads = set(), set(), []
+            for key, attribute in record.deps:
+                if key == SITE_KEY:
+                    site_reads.append(attribute)
+                elif attribute == FRONT:
+                    front.add(keys.setdefault(key, len(keys)))
+                else:
+                    read.add(keys.setdefault(key, len(keys)))
+            rows.append(
+                [
+                    path_name,
+                    record.template,
+                    record.file.source,
+                    sorted(read),
+                    sorted(front - read),
+                    sorted(site_reads),
+                    sorted(record.templates),
+                ]
+            )
+        table = [
+            [kind, slug, self.fingerprints.get((kind, slug), ""), self.fronts.get((kind, slug), "")]
+            for kind, slug in keys
+        ]
+        data = {
+            "versions": versions(),
+            "format": FORMAT,
+            "settings": self.settings,
+            "templates": self.templates,
+            "closures": {name: sorted(names) for name, names in self.closures.items()},
+            "keys": table,
+            "site": self.site_values,
+            "records": rows,
+        }
+        write_json_file(path, data)
+
+    @classmethod
+    def load(cls, path: Path) -> SavedBuild | None:
+        """The saved build in ``path``; None when it is missing, damaged, or made by
+        another version of pmsite or of the libraries that shape the output."""
+        data = read_json_file(path)
+        if not isinstance(data, dict):
+            return None
+        if data.get("versions") != versions() or data.get("format") != FORMAT:
+            return None
+        try:
+            table = [((kind, slug), full, front) for kind, slug, full, front in data["keys"]]
+            keys = [key for key, _, _ in table]
+            records = {}
+            for path_name, template, source, read, front, site_reads, used in data["records"]:
+                deps: set[Dependency] = {(keys[index], "") for index in read}
+                deps.update((keys[index], FRONT) for index in front)
+                deps.update((SITE_KEY, attribute) for attribute in site_reads)
+                file = OutputFile(path_name, source)
+                records[path_name] = Rendered.of(file, template, deps, frozenset(used))
+            return cls(
+                str(data["settings"]),
+                dict(data["templates"]),
+                {name: frozenset(names) for name, names in data["closures"].items()},
+                {key: full for key, full, _ in table if full},
+                {key: front for key, _, front in table if front},
+                dict(data["site"]),
+                records,
+            )
+        except (KeyError, TypeError, ValueError, IndexError, AttributeError):
+            return None
+
+
+class SavedChanges(SiteChanges):
+    """What differs between a saved build (an earlier process's) and this build's model,
+    asked per output, as ``SiteChanges`` asks it of the last build in memory."""
+
+    def __init__(self, site: Site, saved: SavedBuild) -> None:
+        # Not super().__init__: there is no earlier model to compare values with.
+        self.site = site
+        self.fingerprints = fingerprints(site)
+        old = saved.fingerprints
+        now = {key: value_digest(value) for key, value in self.fingerprints.items()}
+        self.keys = {key for key in old.keys() | now.keys() if old.get(key) != now.get(key)}
+        # Of those, the items whose fields but the body changed too (or that are new or
+        # gone): only these touch an output that read no body.
+        objects = {item.key: item for item in site.items() if item.key in self.keys}
+        self.front_keys = {
+            key
+            for key in self.keys
+            if key not in objects
+            or saved.fronts.get(key) != value_digest(front_fingerprint(objects[key]))
+        }
+        self._site_values = saved.site_values
+        self._site_answers: dict[str, bool] = {}
+
+    def touches(self, record: Rendered) -> bool:
+        """Whether any item or site attribute ``record`` read differs now (an item
+        counts as changed when its fingerprint did, or, for an output that read only
+        its fields but the body, when its front fingerprint did)."""
+        if not record.keys.isdisjoint(self.keys):
+            for key, attribute in record.deps:
+                if key in self.keys and (attribute != FRONT or key in self.front_keys):
+                    return True
+        if SITE_KEY not in record.keys:
+            return False
+        return any(
+            self._site_changed(attribute) for key, attribute in record.deps if key == SITE_KEY
+        )
+
+    def _site_changed(self, attribute: str) -> bool:
+        answer = self._site_answers.get(attribute)
+        if answer is None:
+            before = self._site_values.get(attribute)
+            now = value_digest(attribute_value(self.site, attribute)) if attribute else None
+            answer = self._site_answers[attribute] = before is None or before != now
+        return answer
