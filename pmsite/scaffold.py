@@ -93,6 +93,16 @@ jobs:
         run: pip install "pmsite==@VERSION@"
       - name: Check the content and every link
         run: pmsite check --strict --format github
+      # The last publication's build cache and output: the build then parses only the
+      # files that changed and renders only the pages they touch (pmsite checks every
+      # kept file's bytes; a cache from another pmsite version is not used).
+      - uses: actions/cache@v4
+        with:
+          path: |
+            .pmsite-cache
+            output
+          key: pmsite-@VERSION@-${{ github.sha }}
+          restore-keys: pmsite-@VERSION@-
       - id: pages
         uses: actions/configure-pages@v5
       - name: Build for the Pages address

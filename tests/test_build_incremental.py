@@ -171,3 +171,32 @@ def test_what_counts_as_front_matter_is_found_from_the_code() -> None:
         code = getattr(value, "__code__", None)
         if code is not None and not isinstance(value, type):
             assert "body" not in code.co_names, name
+
+
+def test_a_cache_and_output_restored_in_ci_keep_what_did_not_change(
+    site: Path, tmp_path: Path
+) -> None:
+    """As the init workflow's actions/cache does: the cache and the output come back as
+    new files (new inodes and change times, the same modification times), the checkout
+    gives every content file a new modification time, one file was edited."""
+    build(site)
+    saved = tmp_path / "ci-cache"
+    for name in (CACHE_DIR, "output"):
+        shutil.copytree(site / name, saved / name)  # copy2: modification times kept
+        shutil.rmtree(site / name)
+        shutil.copytree(saved / name, site / name)
+    for path in (site / "content").rglob("*"):
+        if path.is_file():
+            os.utime(path)  # a fresh checkout
+    replace(site / "content/releases/1.9.0.md", "in the background.", "in the background, fast.")
+    again = build(site)
+    assert again.rendered is not None and again.rendered < again.pages / 2, again.rendered
+    assert tree(site / "output") == clean_output(site, tmp_path)
+    # A restored output file whose bytes differ from what was written is made again.
+    (site / "output/goals/sso/index.html").write_text("tampered", encoding="utf-8")
+    shutil.copytree(site / "output", saved / "output2")
+    shutil.rmtree(site / "output")
+    shutil.copytree(saved / "output2", site / "output")
+    replace(site / "content/releases/1.9.0.md", "fast.", "quickly.")
+    build(site)
+    assert tree(site / "output") == clean_output(site, tmp_path)

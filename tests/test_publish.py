@@ -362,6 +362,12 @@ def test_init_workflow_point_by_point(tmp_path: Path) -> None:
         steps.index(configure) < steps.index(build) < upload < uses.index("actions/deploy-pages@v4")
     )
     assert steps[upload]["with"]["path"] == "output"
+    # The last publication's cache and output come back before the build (issue 14).
+    cache = next(s for s in steps if s.get("uses", "").startswith("actions/cache@"))
+    assert cache["with"]["path"].split() == [".pmsite-cache", "output"]
+    assert cache["with"]["key"] == f"pmsite-{__version__}-${{{{ github.sha }}}}"
+    assert cache["with"]["restore-keys"] == f"pmsite-{__version__}-"
+    assert steps.index(cache) < steps.index(build)
     assert publish["permissions"] == {"contents": "read", "pages": "write", "id-token": "write"}
     deploy = next(s for s in steps if s.get("uses") == "actions/deploy-pages@v4")
     assert publish["environment"]["url"] == f"${{{{ steps.{deploy['id']}.outputs.page_url }}}}"
@@ -440,6 +446,7 @@ def test_gitlab_and_netlify_recipes_install_the_same_way_and_pass_their_url() ->
     assert gitlab["variables"]["GIT_DEPTH"] == 0
     assert gitlab["script"][0] == f"pip install {VERSION_PIN}"
     assert 'pmsite build --base-url "$CI_PAGES_URL/" --output public' in gitlab["script"]
+    assert gitlab["cache"] == {"key": f"pmsite-{__version__}", "paths": [".pmsite-cache", "public"]}
     assert "pmsite check --strict" in gitlab["script"]
     netlify = tomllib.loads(readme_block("**Netlify**", "toml"))
     production = netlify["build"]["command"]

@@ -166,20 +166,35 @@ class Staging:
         return [stat.st_size, stat.st_mtime_ns, fingerprint]
 
     def keep(self, path: str) -> list | None:
-        """Hard-link the current output's ``path`` into the staging folder without
-        reading it, when it is exactly the file the last build wrote there (same size,
-        modification and change time); returns its [size, mtime_ns, digest], or None
-        when it cannot be kept (then the caller makes it again)."""
+        """Hard-link the current output's ``path`` into the staging folder when it is
+        the file the last build wrote there: without reading it when its size,
+        modification and change time are as recorded, otherwise (an output restored
+        from a CI cache has new change times) when its bytes still have the recorded
+        digest. Returns its [size, mtime_ns, digest], or None when it cannot be kept
+        (then the caller makes it again)."""
         before = self.previous.get(path)
-        if before is None or len(before) < 4:
-            return None  # no change time recorded: cannot tell that nobody touched it
+        if before is None:
+            return None
+        current = self.output_dir / path
         target = self.path / _safe_relative(path)
         if target.parent not in self._folders:
             target.parent.mkdir(parents=True, exist_ok=True)
             self._folders.add(target.parent)
-        if not _link_unchanged(self.output_dir / path, target, before[2], before):
+        if _link_unchanged(current, target, before[2], before):
+            return [before[0], before[1], before[2]]
+        try:
+            data = current.read_bytes()
+        except OSError:
             return None
-        return [before[0], before[1], before[2]]
+        fingerprint = digest(data)
+        if fingerprint != before[2]:
+            return None  # changed since it was written: made again
+        try:
+            os.link(current, target)
+        except OSError:
+            target.write_bytes(data)
+        stat = target.stat()
+        return [stat.st_size, stat.st_mtime_ns, fingerprint]
 
 
 @contextmanager
