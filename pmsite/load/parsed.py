@@ -27,7 +27,7 @@ from typing import Any
 from pmsite.load.yamlload import YamlList, YamlMap
 
 FILE = "documents.jsonl"
-FORMAT = 1
+FORMAT = 2  # 2: the lines of keys taken out after parsing
 
 # Each entry: [encoded data, body (of a YAML file; None for Markdown), body line, is YAML]
 
