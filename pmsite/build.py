@@ -47,6 +47,7 @@ class BuildResult:
     # build into the same output folder, nothing they read having changed.
     rendered: int | None = None
     rendered_paths: list[str] = field(default_factory=list)  # their paths
+    kept: int = 0  # outputs linked from the last build's output, not made again
 
 
 def load_site(
@@ -137,4 +138,5 @@ def build(
         notes=notes,
         rendered=outcome.rendered,
         rendered_paths=outcome.rendered_paths,
+        kept=outcome.reused,
     )

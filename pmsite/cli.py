@@ -254,9 +254,8 @@ def _cmd_build(args: argparse.Namespace) -> int:
         print(f"Nothing changed: {shown} is up to date ({result.pages} pages)")
         return 0
     made = f"Built {result.pages} pages ({result.files} files) into {shown}"
-    kept = result.files - result.rendered if result.rendered is not None else 0
-    if kept > 0:  # the sitemap and assets are written every time (or linked, if equal)
-        made += f" ({result.rendered} made again, {kept} kept from the last build)"
+    if result.kept > 0:  # pages and feeds; the sitemap and assets are always written
+        made += f" ({result.rendered} made again, {result.kept} kept from the last build)"
     print(f"{made} in {result.seconds:.2f} s")
     return 0
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import subprocess
 from pathlib import Path
 
 import pytest
@@ -200,3 +201,33 @@ def test_a_cache_and_output_restored_in_ci_keep_what_did_not_change(
     replace(site / "content/releases/1.9.0.md", "fast.", "quickly.")
     build(site)
     assert tree(site / "output") == clean_output(site, tmp_path)
+
+
+def _git(repo: Path, *args: str) -> None:
+    env = {
+        **os.environ,
+        "GIT_AUTHOR_NAME": "T",
+        "GIT_AUTHOR_EMAIL": "t@users.noreply.invalid",
+        "GIT_COMMITTER_NAME": "T",
+        "GIT_COMMITTER_EMAIL": "t@users.noreply.invalid",
+    }
+    subprocess.run(["git", *args], cwd=repo, check=True, capture_output=True, env=env)
+
+
+def test_a_checkout_of_another_branch_at_the_same_commit_moves_the_edit_links(
+    site: Path, tmp_path: Path
+) -> None:
+    """Found by a fresh-eyes run: the no-op build's key left the branch out, so "Edit
+    this page" kept naming the old branch. The site's repo_url makes edit links."""
+    (site / ".gitignore").write_text("output/\n.pmsite-cache/\n", encoding="utf-8")
+    _git(site, "init", "-q", "-b", "main")
+    _git(site, "add", "-A")
+    _git(site, "commit", "-q", "-m", "first")
+    built(site)
+    page = site / "output/goals/sso/index.html"
+    assert "/edit/main/content/goals/sso.yaml" in page.read_text(encoding="utf-8")
+    for checkout in (["checkout", "-q", "-b", "feature"], ["checkout", "-q", "--detach"]):
+        _git(site, *checkout)
+        built(site)
+        assert tree(site / "output") == clean_output(site, tmp_path), checkout
+    assert "/edit/main/" in page.read_text(encoding="utf-8")  # detached: the default

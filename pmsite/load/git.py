@@ -55,7 +55,8 @@ class GitProbe:
     """What git says of a site's content/ now: the work tree's top folder (None outside
     git), HEAD's commit id, ``git status --porcelain -z`` of content/, the git folder
     of the work tree and the common one (they differ in a linked work tree), and the
-    commits a shallow clone was cut at (its ``shallow`` file, one id a line)."""
+    commits a shallow clone was cut at (its ``shallow`` file, one id a line), and the
+    branch checked out ("main" when HEAD is detached), which edit links name."""
 
     root: Path | None = None
     head: str = ""
@@ -63,12 +64,15 @@ class GitProbe:
     git_dir: Path | None = None
     common_dir: Path | None = None
     shallow: str = ""
+    branch: str = "main"
 
     @property
     def state(self) -> str:
-        """HEAD, the uncommitted files and how shallow the clone is: what the git dates
-        and the history depend on (one string)."""
-        return f"{self.head}\n{self.status}\n{self.shallow}" if self.root else ""
+        """HEAD, the uncommitted files, how shallow the clone is and the branch: what
+        the git dates, the edit links and the history depend on (one string)."""
+        if not self.root:
+            return ""
+        return f"{self.head}\n{self.status}\n{self.shallow}\n{self.branch}"
 
     @property
     def shallow_commits(self) -> frozenset[str]:
@@ -97,7 +101,7 @@ def probe(site_dir: Path) -> GitProbe:
         shallow = (common_dir / "shallow").read_text(encoding="ascii", errors="replace")
     except OSError:
         shallow = ""
-    return GitProbe(root, head, status or "", git_dir, common_dir, shallow)
+    return GitProbe(root, head, status or "", git_dir, common_dir, shallow, _branch(git_dir))
 
 
 class GitReader:
@@ -115,12 +119,12 @@ class GitReader:
         root = found.root
         if found.head != self._head:
             content = self.site_dir / "content"
-            self._cached = GitDates(root, _branch(root), _last_commit_dates(root, content))
+            self._cached = GitDates(root, found.branch, _last_commit_dates(root, content))
             self._head = found.head
         cached = self._cached
         return GitDates(
             root,
-            cached.branch,
+            found.branch,  # a checkout of another branch at the same commit moves no date
             cached.dates,
             found.dirty(),
             found.head,
@@ -134,9 +138,15 @@ def git_state(site_dir: Path) -> str:
     return probe(site_dir).state
 
 
-def _branch(root: Path) -> str:
-    branch = (_git(root, "rev-parse", "--abbrev-ref", "HEAD") or "").strip()
-    return branch if branch and branch != "HEAD" else "main"
+def _branch(git_dir: Path) -> str:
+    """The branch HEAD names (its file ``ref: refs/heads/<branch>``), read without
+    running git; "main" when HEAD is detached or cannot be read."""
+    try:
+        head = (git_dir / "HEAD").read_text(encoding="utf-8", errors="replace").strip()
+    except OSError:
+        return "main"
+    prefix = "ref: refs/heads/"
+    return head[len(prefix) :] if head.startswith(prefix) and len(head) > len(prefix) else "main"
 
 
 def _last_commit_dates(root: Path, folder: Path) -> dict[Path, dt.date]:
