@@ -231,10 +231,10 @@ class BuildSession:
     def save_cache(self) -> None:
         """Keep the Markdown and front matter this build used for the next process
         (best effort)."""
-        if self.use_cache and self._markup is not None:
+        if self.use_cache and self._markup is not None and self._markup.changed:
             with contextlib.suppress(OSError):
                 save_markdown(self.site_dir, self._markup.unsafe_html, self._markup.cache)
-        if self.parsed is not None:
+        if self.parsed is not None and self.parsed.changed:
             with contextlib.suppress(OSError):
                 write_cache_lines(self.site_dir, PARSED, self.parsed.lines(versions()))
 

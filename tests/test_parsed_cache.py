@@ -143,3 +143,19 @@ def test_a_damaged_cache_is_as_if_there_were_none(site: Path, tmp_path: Path) ->
     assert run_pmsite("build", "--site", site, "--no-cache", "--output", clean).returncode == 0
     for page in clean.rglob("*.html"):
         assert (site / "output" / page.relative_to(clean)).read_bytes() == page.read_bytes()
+
+
+def test_cache_files_are_written_only_when_they_change(site: Path) -> None:
+    assert run_pmsite("build", "--site", site).returncode == 0
+    markdown, documents = site / CACHE_DIR / "markdown.jsonl", site / CACHE_DIR / "documents.jsonl"
+    before = markdown.stat().st_mtime_ns, documents.stat().st_mtime_ns
+    replace(site / "content/goals/offline-mode.md", "Offline mode", "Offline")  # no Markdown
+    assert run_pmsite("build", "--site", site).returncode == 0
+    assert markdown.stat().st_mtime_ns == before[0]
+    assert documents.stat().st_mtime_ns != before[1]
+    again = documents.stat().st_mtime_ns
+    (site / "content/site.yaml").write_text(
+        (site / "content/site.yaml").read_text(encoding="utf-8") + "\n", encoding="utf-8"
+    )
+    assert run_pmsite("build", "--site", site).returncode == 0  # nothing parsed anew
+    assert (markdown.stat().st_mtime_ns, documents.stat().st_mtime_ns) == (before[0], again)

@@ -98,6 +98,13 @@ class ParsedCache:
     def __init__(self, entries: dict[str, str] | None = None) -> None:
         self._entries = entries or {}
         self.used: dict[str, str] = {}
+        self._added = False
+
+    @property
+    def changed(self) -> bool:
+        """Whether what this build used differs from what was loaded (then the file
+        is written again)."""
+        return self._added or len(self.used) != len(self._entries)
 
     @classmethod
     def from_lines(cls, lines: Iterable[str], versions: str) -> ParsedCache:
@@ -142,3 +149,4 @@ class ParsedCache:
         with contextlib.suppress(TypeError):
             entry = [encode(data), body, body_line, is_yaml]
             self.used[text_digest] = json.dumps(entry, ensure_ascii=False)
+            self._added = True

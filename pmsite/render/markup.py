@@ -96,6 +96,9 @@ class MarkupRenderer:
         self.unsafe_html = unsafe_html
         self._cache: dict[tuple[str, bool], str] = {}
         self._used: set[tuple[str, bool]] = set()
+        # Whether the cache differs from what ``preload`` gave (converted or forgotten
+        # entries): a build that did neither need not write it out again.
+        self.changed = False
         self._md = markdown.Markdown(
             extensions=["tables", "fenced_code", "codehilite", "footnotes", "sane_lists"],
             extension_configs={
@@ -156,6 +159,7 @@ class MarkupRenderer:
         # Workers are forked with ``missing`` in memory: only indexes are sent to them.
         converted = fork_map(_convert, (self, missing), range(len(missing)), PARALLEL_MIN_TEXTS)
         self._cache.update(zip(missing, converted, strict=True))
+        self.changed = self.changed or bool(missing)
         for text in texts:
             key = (text.source, text.inline)
             self._used.add(key)
@@ -171,7 +175,9 @@ class MarkupRenderer:
 
     def forget_unused(self) -> None:
         """Drop cached HTML that the last build did not use (keeps long sessions small)."""
-        self._cache = {key: self._cache[key] for key in self._used}
+        if len(self._used) != len(self._cache):
+            self._cache = {key: self._cache[key] for key in self._used}
+            self.changed = True
         self._used = set()
 
 
