@@ -67,6 +67,7 @@ from pmsite.render.markup import MarkupRenderer, code_stylesheet
 from pmsite.render.parallel import fork_map
 from pmsite.render.templates import PageSpec, Renderer, make_environment, page_list
 from pmsite.store.cache import (
+    append_markdown,
     load_markdown,
     read_cache_lines,
     save_markdown,
@@ -231,9 +232,18 @@ class BuildSession:
     def save_cache(self) -> None:
         """Keep the Markdown and front matter this build used for the next process
         (best effort)."""
-        if self.use_cache and self._markup is not None and self._markup.changed:
+        markup = self._markup
+        if self.use_cache and markup is not None and markup.changed:
             with contextlib.suppress(OSError):
-                save_markdown(self.site_dir, self._markup.unsafe_html, self._markup.cache)
+                # New entries are appended while what is forgotten (and stays in the
+                # file until it is written again) is under a quarter of it.
+                if markup.preloaded and markup.dropped * 4 <= markup.preloaded:
+                    cache = markup.cache
+                    append_markdown(
+                        self.site_dir, ((k, cache[k]) for k in markup.added if k in cache)
+                    )
+                else:
+                    save_markdown(self.site_dir, markup.unsafe_html, markup.cache)
         if self.parsed is not None and self.parsed.changed:
             with contextlib.suppress(OSError):
                 write_cache_lines(self.site_dir, PARSED, self.parsed.lines(versions()))
@@ -312,8 +322,15 @@ class BuildSession:
         warnings = list(errors.warnings)
         rendered = [path for path in rendered_again(records, last) if path not in linked]
         if self.persist:
+            digests = changes.digests if isinstance(changes, SavedChanges) else None
             self.saved = SavedBuild.of(
-                settings, templates.digests, templates.closures, records, changes.fingerprints, site
+                settings,
+                templates.digests,
+                templates.closures,
+                records,
+                changes.fingerprints,
+                site,
+                digests,
             )
         if self.track:
             self._last = LastBuild(

@@ -159,3 +159,21 @@ def test_cache_files_are_written_only_when_they_change(site: Path) -> None:
     )
     assert run_pmsite("build", "--site", site).returncode == 0  # nothing parsed anew
     assert (markdown.stat().st_mtime_ns, documents.stat().st_mtime_ns) == (before[0], again)
+
+
+def test_new_markdown_is_appended_and_a_cut_line_is_skipped(site: Path, tmp_path: Path) -> None:
+    assert run_pmsite("build", "--site", site).returncode == 0
+    markdown = site / CACHE_DIR / "markdown.jsonl"
+    first = markdown.read_text(encoding="utf-8")
+    replace(site / "content/releases/1.9.0.md", "in the background.", "in the background, fast.")
+    assert run_pmsite("build", "--site", site).returncode == 0
+    second = markdown.read_text(encoding="utf-8")
+    assert second.startswith(first) and "fast." in second[len(first) :]  # appended
+    markdown.write_text(second + '["cut short by a kill', encoding="utf-8")
+    replace(site / "content/releases/1.9.0.md", "fast.", "quickly.")
+    result = run_pmsite("build", "--site", site)
+    assert result.returncode == 0, result.stderr
+    clean = tmp_path / "clean"
+    assert run_pmsite("build", "--site", site, "--no-cache", "--output", clean).returncode == 0
+    page = "releases/1.9.0/index.html"
+    assert (site / "output" / page).read_bytes() == (clean / page).read_bytes()

@@ -9,7 +9,8 @@ kept as digests:
   linked to it, see tracking.py): equal fingerprints mean equal attributes;
 - each **site attribute** an output read (``site.goals`` as the keys it holds, ...);
 - each template's source digest, and which templates each page template uses;
-- the same without the Markdown body (``front_fingerprint``);
+- the same without the Markdown body (its front fingerprint: equal front fingerprints,
+  equal attributes but those the body changes, see ``tracking.front_fields``);
 - per output: its template, the items it read (their keys, and whether it read only
   fields the body cannot change: then an edit of the body alone does not touch it;
   which fields is not kept) and the site attributes it read.
@@ -38,19 +39,39 @@ from pmsite.incremental.tracking import (
     Key,
     attribute_value,
     fingerprints,
-    front_fingerprint,
 )
 from pmsite.model.items import Site
 from pmsite.store.cache import read_json_file, versions, write_json_file
 from pmsite.store.write import OutputFile
 
-FORMAT = 2  # 2: items read only by their fields but the body
+FORMAT = 3  # 3: fingerprint_digests
 
 
 def value_digest(value: Hashable) -> str:
     """The digest of a plain model value (see ``tracking.plain``), equal across
     processes for equal values."""
     return digest(repr(value).encode("utf-8", "surrogateescape"))
+
+
+def fingerprint_digests(
+    site: Site, found: dict[Key, Hashable]
+) -> tuple[dict[Key, str], dict[Key, str]]:
+    """The digests of the fingerprints ``found`` (see ``tracking.fingerprints``) and of
+    the front fingerprints: an item's (digest, draft, links) and (front digest, draft,
+    links), with the links written out once; a tag's or a theme's front is its full."""
+    items = {item.key: item for item in site.items()}
+    full: dict[Key, str] = {}
+    fronts: dict[Key, str] = {}
+    for key, value in found.items():
+        item = items.get(key)
+        if item is None or not isinstance(value, tuple):
+            full[key] = fronts[key] = value_digest(value)
+        else:
+            tail = repr(value[1:])
+            full[key] = digest(f"{value[0]}|{tail}".encode("utf-8", "surrogateescape"))
+            front = f"{item.front_digest}|{tail}"
+            fronts[key] = digest(front.encode("utf-8", "surrogateescape"))
+    return full, fronts
 
 
 @dataclass(frozen=True)
@@ -83,23 +104,23 @@ class SavedBuild:
         records: dict[str, Rendered],
         found: dict[Key, Hashable],
         site: Site,
+        digests: tuple[dict[Key, str], dict[Key, str]] | None = None,
     ) -> SavedBuild:
         """What a build that made ``records`` (and whose model had the fingerprints
-        ``found``) leaves for the next process."""
+        ``found``, whose ``fingerprint_digests`` may be given) leaves for the next
+        process."""
         attributes = {
             attribute
             for record in records.values()
             for key, attribute in record.deps
             if key == SITE_KEY
         }
-        digests = {key: value_digest(value) for key, value in found.items()}
-        fronts = dict(digests)  # a tag's or a theme's is its fingerprint
-        fronts.update((item.key, value_digest(front_fingerprint(item))) for item in site.items())
+        full, fronts = digests or fingerprint_digests(site, found)
         return cls(
             settings,
             dict(templates),
             dict(closures),
-            digests,
+            full,
             fronts,
             {attribute: value_digest(attribute_value(site, attribute)) for attribute in attributes},
             records,
@@ -187,18 +208,13 @@ class SavedChanges(SiteChanges):
         # Not super().__init__: there is no earlier model to compare values with.
         self.site = site
         self.fingerprints = fingerprints(site)
-        old = saved.fingerprints
-        now = {key: value_digest(value) for key, value in self.fingerprints.items()}
+        self.digests = fingerprint_digests(site, self.fingerprints)
+        old, now = saved.fingerprints, self.digests[0]
         self.keys = {key for key in old.keys() | now.keys() if old.get(key) != now.get(key)}
         # Of those, the items whose fields but the body changed too (or that are new or
         # gone): only these touch an output that read no body.
-        objects = {item.key: item for item in site.items() if item.key in self.keys}
-        self.front_keys = {
-            key
-            for key in self.keys
-            if key not in objects
-            or saved.fronts.get(key) != value_digest(front_fingerprint(objects[key]))
-        }
+        fronts = self.digests[1]
+        self.front_keys = {key for key in self.keys if saved.fronts.get(key) != fronts.get(key)}
         self._site_values = saved.site_values
         self._site_answers: dict[str, bool] = {}
 

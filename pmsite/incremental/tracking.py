@@ -208,12 +208,6 @@ def fingerprint(item: Item) -> Hashable:
     return (item.digest, item.draft, _links(item))
 
 
-def front_fingerprint(item: Item) -> Hashable:
-    """``fingerprint`` without the Markdown body: equal front fingerprints, equal fields
-    but ``body`` (``front_fields``)."""
-    return (item.front_digest, item.draft, _links(item))
-
-
 # A coarse dependency on an item (see records.coarse): only fields in front_fields(kind).
 FRONT = "|front"
 

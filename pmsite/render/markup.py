@@ -96,9 +96,12 @@ class MarkupRenderer:
         self.unsafe_html = unsafe_html
         self._cache: dict[tuple[str, bool], str] = {}
         self._used: set[tuple[str, bool]] = set()
-        # Whether the cache differs from what ``preload`` gave (converted or forgotten
-        # entries): a build that did neither need not write it out again.
-        self.changed = False
+        # How the cache differs from what ``preload`` gave: a build that converted
+        # nothing and forgot nothing need not write it out again; one that mostly
+        # converted can append (see session.save_cache).
+        self.preloaded = 0
+        self.added: list[tuple[str, bool]] = []
+        self.dropped = 0
         self._md = markdown.Markdown(
             extensions=["tables", "fenced_code", "codehilite", "footnotes", "sane_lists"],
             extension_configs={
@@ -159,7 +162,7 @@ class MarkupRenderer:
         # Workers are forked with ``missing`` in memory: only indexes are sent to them.
         converted = fork_map(_convert, (self, missing), range(len(missing)), PARALLEL_MIN_TEXTS)
         self._cache.update(zip(missing, converted, strict=True))
-        self.changed = self.changed or bool(missing)
+        self.added.extend(missing)
         for text in texts:
             key = (text.source, text.inline)
             self._used.add(key)
@@ -172,13 +175,19 @@ class MarkupRenderer:
 
     def preload(self, cache: dict[tuple[str, bool], str]) -> None:
         self._cache.update(cache)
+        self.preloaded += len(cache)
 
     def forget_unused(self) -> None:
         """Drop cached HTML that the last build did not use (keeps long sessions small)."""
         if len(self._used) != len(self._cache):
+            self.dropped += len(self._cache) - len(self._used)
             self._cache = {key: self._cache[key] for key in self._used}
-            self.changed = True
         self._used = set()
+
+    @property
+    def changed(self) -> bool:
+        """Whether the cache differs from what ``preload`` gave."""
+        return bool(self.added or self.dropped)
 
 
 def _simple_html(source: str) -> str | None:

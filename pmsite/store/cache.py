@@ -151,7 +151,10 @@ def load_markdown(site_dir: Path, unsafe_html: bool) -> dict[tuple[str, bool], s
             if json.loads(next(lines, "null")) != [versions(), unsafe_html]:
                 return {}
             for line in lines:
-                source, inline, html = json.loads(line)
+                try:
+                    source, inline, html = json.loads(line)
+                except ValueError:
+                    continue  # a line an interrupted append cut short
                 found[(source, bool(inline))] = html
     except (OSError, ValueError, TypeError, UnicodeDecodeError):
         return {}  # missing or damaged: as if there were no cache
@@ -166,6 +169,17 @@ def save_markdown(site_dir: Path, unsafe_html: bool, cache: dict[tuple[str, bool
         out.write(dumps([versions(), unsafe_html]) + "\n")
         for (source, inline), html in cache.items():
             out.write(dumps([source, inline, html]) + "\n")
+
+
+def append_markdown(site_dir: Path, entries: Iterable[tuple[tuple[str, bool], str]]) -> None:
+    """Add ``entries`` at the end of the Markdown cache written by ``save_markdown``
+    (which must exist, with the same versions and setting); raises OSError. Appending is
+    not atomic: a line cut short by a killed process is skipped when read."""
+    dumps = json.JSONEncoder(ensure_ascii=False).encode
+    with open(cache_dir(site_dir) / MARKDOWN_FILE, "a", encoding="utf-8") as out:
+        out.write(
+            "".join(dumps([source, inline, html]) + "\n" for (source, inline), html in entries)
+        )
 
 
 def _stamps_below(folder: str, stamps: list[tuple]) -> None:
