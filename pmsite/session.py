@@ -314,7 +314,10 @@ class BuildSession:
             linked.add(path)
             return replace(old, file=OutputFile(path, old.file.source, written=written))
 
-        outputs = FeedOutputs(self.track, last.outputs if last else None, bool(changed_templates))
+        before = last.outputs if last else None
+        if saved is not None and isinstance(changes, SavedChanges):
+            before = saved.search_cache(changes)
+        outputs = FeedOutputs(self.track, before, bool(changed_templates), self.persist)
         records = self._render(renderer, templates, pages, changes, reusable, outputs, staging)
         extra = [*self._sitemap(site, records), *self._assets(renderer.env, tree)]
         files = [record.file for record in records.values()] + extra
@@ -331,6 +334,7 @@ class BuildSession:
                 changes.fingerprints,
                 site,
                 digests,
+                outputs.search_lines(),
             )
         if self.track:
             self._last = LastBuild(

@@ -56,14 +56,24 @@ class FeedOutputs:
     (``previous``) where the items are unchanged; ``cache()`` is what this one leaves."""
 
     def __init__(
-        self, track: bool, previous: OutputCache | None = None, templates_changed: bool = False
+        self,
+        track: bool,
+        previous: OutputCache | None = None,
+        templates_changed: bool = False,
+        keep_search: bool = False,
     ) -> None:
         self.track = track  # False: a session that builds once keeps nothing
+        # The search.json lines are kept for a next build process too (see saved.py).
+        self.keep_search = track or keep_search
         previous = previous or OutputCache()
         # Feed notes are rendered by templates: none is kept after a template changed.
         self._notes: Notes = {} if templates_changed else dict(previous.notes)
         self._search: SearchLines = previous.search
         self._search_lines = previous.search_lines
+
+    def search_lines(self) -> dict[Key, bytes]:
+        """Each item's search.json line, as this build made or kept it."""
+        return {key: entry[2] for key, entry in self._search.items()}
 
     def cache(self, keys: Container[Key]) -> OutputCache:
         """What this build leaves for the next, for the items (``keys``) it had."""
@@ -151,7 +161,7 @@ class FeedOutputs:
                     line, deps = _search_line(item)
                 cache[key] = (index, fingerprint, line, deps)
                 lines.append(line)
-            self._search = cache if self.track else {}  # kept for the next build, if any
+            self._search = cache if self.keep_search else {}  # for the next build, if any
         self._search_lines = lines if self.track else []
         return search_index(lines)
 

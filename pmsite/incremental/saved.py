@@ -27,10 +27,11 @@ render.
 from __future__ import annotations
 
 from collections.abc import Hashable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from pmsite.digest import digest
+from pmsite.incremental.outputs import OutputCache, SearchLines
 from pmsite.incremental.records import Rendered, SiteChanges
 from pmsite.incremental.tracking import (
     FRONT,
@@ -44,7 +45,7 @@ from pmsite.model.items import Site
 from pmsite.store.cache import read_json_file, versions, write_json_file
 from pmsite.store.write import OutputFile
 
-FORMAT = 3  # 3: fingerprint_digests
+FORMAT = 4  # 4: search.json lines
 
 
 def value_digest(value: Hashable) -> str:
@@ -94,6 +95,17 @@ class SavedBuild:
     fronts: dict[Key, str]  # the digests of the front fingerprints
     site_values: dict[str, str]
     records: dict[str, Rendered]
+    # Each item's line of search.json, valid while its fingerprint is the saved one.
+    search: dict[Key, bytes] = field(default_factory=dict)
+
+    def search_cache(self, changes: SavedChanges) -> OutputCache:
+        """The saved search.json lines of the items that did not change, as the feeds'
+        cache of the last build (``outputs.FeedOutputs``) holds them."""
+        found: SearchLines = {}
+        for index, (key, line) in enumerate(self.search.items()):
+            if key not in changes.keys and key in changes.fingerprints:
+                found[key] = (index, changes.fingerprints[key], line, frozenset())
+        return OutputCache(search=found)
 
     @classmethod
     def of(
@@ -105,6 +117,7 @@ class SavedBuild:
         found: dict[Key, Hashable],
         site: Site,
         digests: tuple[dict[Key, str], dict[Key, str]] | None = None,
+        search: dict[Key, bytes] | None = None,
     ) -> SavedBuild:
         """What a build that made ``records`` (and whose model had the fingerprints
         ``found``, whose ``fingerprint_digests`` may be given) leaves for the next
@@ -124,6 +137,7 @@ class SavedBuild:
             fronts,
             {attribute: value_digest(attribute_value(site, attribute)) for attribute in attributes},
             records,
+            {key: line for key, line in (search or {}).items() if key in full and _utf8(line)},
         )
 
     def save(self, path: Path) -> None:
@@ -165,6 +179,7 @@ class SavedBuild:
             "keys": table,
             "site": self.site_values,
             "records": rows,
+            "search": [[keys[key], line.decode("utf-8")] for key, line in self.search.items()],
         }
         write_json_file(path, data)
 
@@ -195,9 +210,18 @@ class SavedBuild:
                 {key: front for key, _, front in table if front},
                 dict(data["site"]),
                 records,
+                {keys[index]: line.encode("utf-8") for index, line in data.get("search", [])},
             )
         except (KeyError, TypeError, ValueError, IndexError, AttributeError):
             return None
+
+
+def _utf8(line: bytes) -> bool:
+    try:
+        line.decode("utf-8")
+    except UnicodeDecodeError:
+        return False
+    return True
 
 
 class SavedChanges(SiteChanges):

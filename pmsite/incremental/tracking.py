@@ -296,7 +296,8 @@ def template_closure(env: jinja2.Environment, name: str) -> frozenset[str]:
         seen.add(current)
         try:
             source = env.loader.get_source(env, current)[0]  # type: ignore[union-attr]
-            references = meta.find_referenced_templates(env.parse(source))
+            # Named: an environment of make_environment's then compiles this very tree.
+            references = meta.find_referenced_templates(env.parse(source, current))
         except jinja2.TemplateError:
             continue  # reported when the page renders
         for reference in references:

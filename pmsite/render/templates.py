@@ -61,7 +61,7 @@ def make_environment(site_dir: Path, track: bool = True) -> jinja2.Environment:
         own,
         builtin,
     ]
-    environment = TrackingEnvironment if track else jinja2.Environment
+    environment = _ParsedOnceTracking if track else _ParsedOnce
     env = environment(
         loader=jinja2.ChoiceLoader(loaders),
         autoescape=jinja2.select_autoescape(["html", "xml"], default_for_string=True),
@@ -90,6 +90,30 @@ def make_environment(site_dir: Path, track: bool = True) -> jinja2.Environment:
         lane_labels=LANE_LABELS,
     )
     return env
+
+
+class _ParsedOnce(jinja2.Environment):
+    """An environment that parses each template once: the tree that finding a page
+    template's closure parsed (``parse`` with a name, see tracking.template_closure) is
+    the one compiling the template then uses, instead of parsing the source again. A tree
+    is handed over once, before compiling could change it (Jinja folds constants)."""
+
+    def parse(
+        self, source: str, name: str | None = None, filename: str | None = None
+    ) -> jinja2.nodes.Template:
+        tree = super().parse(source, name, filename)
+        if name is not None:
+            self.__dict__.setdefault("_pmsite_trees", {})[(name, source)] = tree
+        return tree
+
+    def _parse(self, source: str, name: str | None, filename: str | None) -> jinja2.nodes.Template:
+        trees = self.__dict__.get("_pmsite_trees")
+        tree = trees.pop((name, source), None) if trees else None
+        return tree if tree is not None else super()._parse(source, name, filename)
+
+
+class _ParsedOnceTracking(_ParsedOnce, TrackingEnvironment):
+    """``_ParsedOnce`` that notes what each page reads (see tracking.py)."""
 
 
 class RawStylesheets(jinja2.BaseLoader):
