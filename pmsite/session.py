@@ -32,6 +32,7 @@ from pmsite.incremental.patch import PatchChanges, ReadValues, TextEdit, apply, 
 from pmsite.incremental.records import (
     PARALLEL_MIN_PAGES,
     Changes,
+    Interned,
     Rendered,
     SiteChanges,
     render_page,
@@ -523,9 +524,10 @@ class BuildSession:
         job = (renderer, todo, templates.closures, staging, not self.track)
         results = fork_map(render_page, job, range(len(todo)), PARALLEL_MIN_PAGES)
         renderer.errors = [error for _, errors in results for error in errors]
+        interned = Interned() if self.persist and not self.track else None
         for record, _ in results:
             if record is not None:
-                kept[record.file.path] = record
+                kept[record.file.path] = interned.record(record) if interned else record
         return {page.path: kept[page.path] for page in pages if page.path in kept}
 
     def _sitemap(self, site: Site, records: dict[str, Rendered]) -> list[OutputFile]:

@@ -32,7 +32,7 @@ from pathlib import Path
 
 from pmsite.digest import digest
 from pmsite.incremental.outputs import OutputCache, SearchLines
-from pmsite.incremental.records import Rendered, SiteChanges
+from pmsite.incremental.records import Interned, Rendered, SiteChanges
 from pmsite.incremental.tracking import (
     FRONT,
     SITE_KEY,
@@ -196,12 +196,14 @@ class SavedBuild:
             table = [((kind, slug), full, front) for kind, slug, full, front in data["keys"]]
             keys = [key for key, _, _ in table]
             records = {}
+            interned = Interned()
             for path_name, template, source, read, front, site_reads, used in data["records"]:
                 deps: set[Dependency] = {(keys[index], "") for index in read}
                 deps.update((keys[index], FRONT) for index in front)
                 deps.update((SITE_KEY, attribute) for attribute in site_reads)
                 file = OutputFile(path_name, source)
-                records[path_name] = Rendered.of(file, template, deps, frozenset(used))
+                record = Rendered.of(file, template, deps, frozenset(used))
+                records[path_name] = interned.record(record)
             return cls(
                 str(data["settings"]),
                 dict(data["templates"]),

@@ -99,8 +99,24 @@ def _replacing(path: Path) -> Iterator[TextIO]:
 
 
 def _write_json(path: Path, data: object) -> None:
+    dumps = json.JSONEncoder(ensure_ascii=False).encode  # the C encoder, one value at a time
     with _replacing(path) as out:
-        out.write(json.dumps(data, ensure_ascii=False))
+        if not isinstance(data, dict):
+            out.write(dumps(data))
+            return
+        # A mapping of lists (the build's records) is written an element at a time: the
+        # whole file's text is never in memory at once.
+        out.write("{")
+        for number, (key, value) in enumerate(data.items()):
+            out.write(f"{',' if number else ''}{dumps(str(key))}:")
+            if isinstance(value, list):
+                out.write("[")
+                for index, element in enumerate(value):
+                    out.write(f",{dumps(element)}" if index else dumps(element))
+                out.write("]")
+            else:
+                out.write(dumps(value))
+        out.write("}")
 
 
 def read_json_file(path: Path) -> object:
