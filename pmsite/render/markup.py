@@ -22,6 +22,7 @@ from markdown.extensions.toc import slugify_unicode
 from markdown.treeprocessors import Treeprocessor
 from pygments.formatters import HtmlFormatter
 
+from pmsite.digest import digest
 from pmsite.model.items import Markdown
 from pmsite.render import library_speedups
 from pmsite.render.parallel import fork_map
@@ -155,22 +156,21 @@ class MarkupRenderer:
     def render_all(self, texts: Iterable[Markdown]) -> None:
         """Fill in ``html`` for each text; the same Markdown is converted only once, and
         many new texts are converted by a pool of processes (one per core)."""
-        texts = list(texts)
-        missing = list(
-            dict.fromkeys(key for t in texts if (key := (t.source, t.inline)) not in self._cache)
-        )
+        keyed = [(text, (digest(text.source), text.inline)) for text in texts]
+        todo = {key: (text.source, text.inline) for text, key in keyed if key not in self._cache}
+        missing = list(todo.values())
         # Workers are forked with ``missing`` in memory: only indexes are sent to them.
         converted = fork_map(_convert, (self, missing), range(len(missing)), PARALLEL_MIN_TEXTS)
-        self._cache.update(zip(missing, converted, strict=True))
-        self.added.extend(missing)
-        for text in texts:
-            key = (text.source, text.inline)
+        self._cache.update(zip(todo, converted, strict=True))
+        self.added.extend(todo)
+        for text, key in keyed:
             self._used.add(key)
             text.html = self._cache[key]
 
     @property
     def cache(self) -> dict[tuple[str, bool], str]:
-        """Converted Markdown by (source, inline), for the build cache on disk."""
+        """Converted Markdown by (digest of the source, inline), for the build cache on
+        disk (a digest, not the source: the items hold their sources already)."""
         return self._cache
 
     def preload(self, cache: dict[tuple[str, bool], str]) -> None:

@@ -1,6 +1,6 @@
 """The build cache in ``SITE/.pmsite-cache/``: git-ignored, safe to delete at any time.
 
-- ``markdown.jsonl``: converted Markdown, keyed by its source, valid for one pmsite,
+- ``markdown.jsonl``: converted Markdown, keyed by its source's digest, valid for one pmsite,
   Markdown, Pygments and nh3 version and one ``unsafe_html`` setting. A rebuild (or a CI
   run with the folder restored) converts only Markdown it has not seen.
 - ``history.json`` and ``history-blobs.json``: the roadmap's history as read from git
@@ -40,7 +40,7 @@ from pmsite.store.write import replacing
 
 CACHE_DIR = ".pmsite-cache"
 MARKDOWN_FILE = "markdown.jsonl"
-FORMAT = 2  # 2: a body heading never takes an id the theme writes (render/markup.py)
+FORMAT = 3  # 3: Markdown by the digest of its source; 2: body ids never the theme's
 
 
 @functools.cache
@@ -158,8 +158,9 @@ def write_cache_json(site_dir: Path, name: str, data: object) -> None:
 
 
 def load_markdown(site_dir: Path, unsafe_html: bool) -> dict[tuple[str, bool], str]:
-    """The converted Markdown of earlier builds (empty when missing, damaged or made by
-    other versions). JSON Lines, read line by line: no second copy of the whole file."""
+    """The converted Markdown of earlier builds, by (digest of the source, inline); empty
+    when missing, damaged or made by other versions. JSON Lines, read line by line: no
+    second copy of the whole file."""
     path = cache_dir(site_dir) / MARKDOWN_FILE
     found: dict[tuple[str, bool], str] = {}
     try:
@@ -168,10 +169,10 @@ def load_markdown(site_dir: Path, unsafe_html: bool) -> dict[tuple[str, bool], s
                 return {}
             for line in lines:
                 try:
-                    source, inline, html = json.loads(line)
+                    source_digest, inline, html = json.loads(line)
                 except ValueError:
                     continue  # a line an interrupted append cut short
-                found[(source, bool(inline))] = html
+                found[(source_digest, bool(inline))] = html
     except (OSError, ValueError, TypeError, UnicodeDecodeError):
         return {}  # missing or damaged: as if there were no cache
     return found
@@ -183,8 +184,8 @@ def save_markdown(site_dir: Path, unsafe_html: bool, cache: dict[tuple[str, bool
     dumps = json.JSONEncoder(ensure_ascii=False).encode
     with _replacing(cache_dir(site_dir) / MARKDOWN_FILE) as out:
         out.write(dumps([versions(), unsafe_html]) + "\n")
-        for (source, inline), html in cache.items():
-            out.write(dumps([source, inline, html]) + "\n")
+        for (source_digest, inline), html in cache.items():
+            out.write(dumps([source_digest, inline, html]) + "\n")
 
 
 def append_markdown(site_dir: Path, entries: Iterable[tuple[tuple[str, bool], str]]) -> None:
@@ -194,7 +195,10 @@ def append_markdown(site_dir: Path, entries: Iterable[tuple[tuple[str, bool], st
     dumps = json.JSONEncoder(ensure_ascii=False).encode
     with open(cache_dir(site_dir) / MARKDOWN_FILE, "a", encoding="utf-8") as out:
         out.write(
-            "".join(dumps([source, inline, html]) + "\n" for (source, inline), html in entries)
+            "".join(
+                dumps([source_digest, inline, html]) + "\n"
+                for (source_digest, inline), html in entries
+            )
         )
 
 
