@@ -93,7 +93,8 @@ def build(
     ):
         seconds = time.perf_counter() - start
         files = len(previous.outputs) - 1  # the marker file is not counted
-        return BuildResult(output_dir, previous.pages, files, seconds, up_to_date=True)
+        notes = [ContentError(file, None, text) for file, text in previous.notes]
+        return BuildResult(output_dir, previous.pages, files, seconds, up_to_date=True, notes=notes)
     from pmsite.incremental.saved import SavedBuild  # the stages' libraries load only
     from pmsite.session import BuildSession  # when needed
 
@@ -109,6 +110,14 @@ def build(
             for file in outcome.files
         }
         written = commit(staging, written)
+    notes = []
+    if not outcome.site.config.base_url:
+        # Not a warning: a publishing workflow passes --base-url (pmsite init's does).
+        message = (
+            "no base_url: sitemap.xml is not written and feeds use relative links"
+            " (pass --base-url when building for publication)"
+        )
+        notes.append(ContentError(outcome.site.config.source, None, message))
     if use_cache:
         session.save_cache()
         with contextlib.suppress(OSError):
@@ -118,16 +127,9 @@ def build(
             save_written(manifest_file, written)
             if session.saved is not None:
                 session.saved.save(renders_path(manifest_file))
-            Manifest(settings, inputs, outputs, folders, stamp).save(manifest_file)
+            kept_notes = [[note.path, note.message] for note in notes]
+            Manifest(settings, inputs, outputs, folders, stamp, kept_notes).save(manifest_file)
     seconds = time.perf_counter() - start
-    notes = []
-    if not outcome.site.config.base_url:
-        # Not a warning: a publishing workflow passes --base-url (pmsite init's does).
-        message = (
-            "no base_url: sitemap.xml is not written and feeds use relative links"
-            " (pass --base-url when building for publication)"
-        )
-        notes.append(ContentError(outcome.site.config.source, None, message))
     pages, files = outcome.pages, len(outcome.files)
     return BuildResult(
         output_dir,

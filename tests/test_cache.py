@@ -6,6 +6,7 @@ from __future__ import annotations
 import os
 import shutil
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -163,3 +164,12 @@ def test_a_different_file_size_limit_is_a_different_build(site: Path) -> None:
     assert run_pmsite("build", "--site", site).returncode == 0
     result = run_pmsite("build", "--site", site, env={"PMSITE_MAX_FILE_MB": "50"})
     assert result.stdout.startswith("Built ")
+
+
+def test_a_build_with_nothing_to_do_says_the_notes_again(make_site: Any) -> None:
+    site = make_site(site_yaml="title: No address yet\n")
+    first = run_pmsite("build", "--site", site)
+    assert first.returncode == 0 and "note: " in first.stderr and "no base_url" in first.stderr
+    again = run_pmsite("build", "--site", site)
+    assert again.stdout.startswith("Nothing changed")
+    assert again.stderr == first.stderr  # the same note, from the same file

@@ -242,6 +242,9 @@ class Manifest:
     outputs: list[str] = field(default_factory=list)  # the files written, in order
     folders: list[str] = field(default_factory=list)  # their folders ("" is the root)
     stamp: str = ""  # output_stamp() right after writing
+    # The build's notes (worth knowing, not wrong), as [file, message]: a build with
+    # nothing to do says them again.
+    notes: list[list[str]] = field(default_factory=list)
 
     @classmethod
     def load(cls, path: Path) -> Manifest | None:
@@ -250,14 +253,15 @@ class Manifest:
             return None
         try:
             outputs, folders = data["outputs"].split("\n"), data["folders"].split("\n")
-            return cls(data["settings"], data["inputs"], outputs, folders, data["stamp"])
-        except (KeyError, AttributeError, TypeError):
+            notes = [[str(file), str(text)] for file, text in data.get("notes", [])]
+            return cls(data["settings"], data["inputs"], outputs, folders, data["stamp"], notes)
+        except (KeyError, AttributeError, TypeError, ValueError):
             return None
 
     def save(self, path: Path) -> None:
         data = {"versions": versions(), "settings": self.settings, "inputs": self.inputs}
         lists = {"outputs": "\n".join(self.outputs), "folders": "\n".join(self.folders)}
-        _write_json(path, {**data, **lists, "stamp": self.stamp})
+        _write_json(path, {**data, **lists, "stamp": self.stamp, "notes": self.notes})
 
     @property
     def pages(self) -> int:
