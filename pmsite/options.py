@@ -50,11 +50,11 @@ class BuildOptions:
         max_file_mb = os.environ.get(MAX_FILE_ENV, "")
         return cls(base_url, drafts, audience, max_file_mb, today or build_today())
 
-    def cache_key(self) -> str:
+    def cache_key(self, day: bool = True) -> str:
         """One string of every option that changes the output: the no-op build and the
         session's reuse of its last build both compare it. The day is one of them: a
-        target that passes overnight makes a goal overdue on its pages."""
-        return (
-            f"{self.base_url}|{self.drafts}|{self.audience}|{self.max_file_mb}"
-            f"|{self.today.isoformat()}"
-        )
+        target that passes overnight makes a goal overdue on its pages. ``day=False``
+        leaves it out, for what compares items by fingerprint (an item that became
+        overdue has a new one: see incremental/saved.py)."""
+        key = f"{self.base_url}|{self.drafts}|{self.audience}|{self.max_file_mb}"
+        return f"{key}|{self.today.isoformat()}" if day else key

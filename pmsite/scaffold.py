@@ -94,14 +94,15 @@ jobs:
       - name: Check the content and every link
         run: pmsite check --strict --format github
       # The last publication's build cache and output: the build then parses only the
-      # files that changed and renders only the pages they touch (pmsite checks every
-      # kept file's bytes; a cache from another pmsite version is not used).
+      # files that changed and renders only the pages they touch (a kept page is checked
+      # unchanged first; a cache from another pmsite version is not used). The run id
+      # makes every run save its own, the daily one too; the newest is restored.
       - uses: actions/cache@v4
         with:
           path: |
             .pmsite-cache
             output
-          key: pmsite-@VERSION@-${{ github.sha }}
+          key: pmsite-@VERSION@-${{ github.sha }}-${{ github.run_id }}
           restore-keys: pmsite-@VERSION@-
       - id: pages
         uses: actions/configure-pages@v5

@@ -282,8 +282,17 @@ class BuildSession:
         site, tree, errors, git = self._load()
         settings = digest(f"{tree.site_digest}|{self.options.cache_key()}")
         last = self._last if self._last and self._last.settings == settings else None
-        if last or staging is None or not self.record or (saved and saved.settings != settings):
-            saved = None  # an earlier process's build, with the same settings, to link from
+        # An earlier process's build, with the same settings, to link from. Its day may
+        # differ: what a new day changes (overdue goals and releases) changes those
+        # items' fingerprints, so only the outputs that show them are made again.
+        settings_any_day = digest(f"{tree.site_digest}|{self.options.cache_key(day=False)}")
+        if (
+            last
+            or staging is None
+            or not self.record
+            or (saved and saved.settings != settings_any_day)
+        ):
+            saved = None
         templates, changed_templates = self._templates(last, saved)
         renderer = Renderer(site, self.site_dir, templates.env)
         with self._stage("changes"):
@@ -328,7 +337,7 @@ class BuildSession:
         if self.persist:
             digests = changes.digests if isinstance(changes, SavedChanges) else None
             self.saved = SavedBuild.of(
-                settings,
+                settings_any_day,
                 templates.digests,
                 templates.closures,
                 records,

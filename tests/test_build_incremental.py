@@ -231,3 +231,26 @@ def test_a_checkout_of_another_branch_at_the_same_commit_moves_the_edit_links(
         built(site)
         assert tree(site / "output") == clean_output(site, tmp_path), checkout
     assert "/edit/main/" in page.read_text(encoding="utf-8")  # detached: the default
+
+
+def test_a_new_day_makes_again_only_what_became_overdue(site: Path, tmp_path: Path) -> None:
+    """The day decides what is overdue; a build on the next day links every output
+    that shows nothing which became overdue (found by a fresh-eyes run: a new day made
+    every output again, and the daily publication of pmsite init's workflow with it)."""
+    import datetime as dt
+
+    from pmsite.options import BuildOptions
+
+    first = build(site, options=BuildOptions.of(today=dt.date(2026, 6, 1)))
+    later = dt.date(2027, 6, 1)
+    second = build(site, options=BuildOptions.of(today=later))
+    assert second.kept > 0 and second.rendered is not None and second.rendered > 0
+    assert second.rendered < (first.rendered or 0)
+    epoch = str(int(dt.datetime(2027, 6, 1, 12, tzinfo=dt.UTC).timestamp()))
+    out = tmp_path / "clean-later"
+    result = run_pmsite(
+        "build", "--site", site, "--output", out, "--no-cache", env={"SOURCE_DATE_EPOCH": epoch}
+    )
+    assert result.returncode == 0, result.stderr
+    assert tree(site / "output") == tree(out)
+    assert "Overdue" in (site / "output/roadmap/index.html").read_text(encoding="utf-8")

@@ -365,7 +365,8 @@ def test_init_workflow_point_by_point(tmp_path: Path) -> None:
     # The last publication's cache and output come back before the build (issue 14).
     cache = next(s for s in steps if s.get("uses", "").startswith("actions/cache@"))
     assert cache["with"]["path"].split() == [".pmsite-cache", "output"]
-    assert cache["with"]["key"] == f"pmsite-{__version__}-${{{{ github.sha }}}}"
+    key = f"pmsite-{__version__}-${{{{ github.sha }}}}-${{{{ github.run_id }}}}"
+    assert cache["with"]["key"] == key  # every run saves: a daily run of the same commit too
     assert cache["with"]["restore-keys"] == f"pmsite-{__version__}-"
     assert steps.index(cache) < steps.index(build)
     assert publish["permissions"] == {"contents": "read", "pages": "write", "id-token": "write"}
