@@ -499,14 +499,6 @@ class BuildSession:
                 templates.closure,
                 staging,
             )
-            if not self.track:
-                # A build that persists does not note what these read (a view that notes
-                # every read costs more than making them): they depend on anything.
-                anything = [(SITE_KEY, "")]
-                feeds = {
-                    path: Rendered.of(r.file, r.template, anything, r.templates)
-                    for path, r in feeds.items()
-                }
             records.update(feeds)
             renderer.raise_if_errors()
         return records

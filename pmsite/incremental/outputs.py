@@ -16,7 +16,15 @@ from dataclasses import dataclass, field
 
 from pmsite.incremental.patch import PatchChanges
 from pmsite.incremental.records import PARALLEL_MIN_PAGES, Changes, Rendered, render_notes
-from pmsite.incremental.tracking import Dependency, Key, note_all, recorded, recording, unwrap
+from pmsite.incremental.tracking import (
+    SITE_KEY,
+    Dependency,
+    Key,
+    note_all,
+    recorded,
+    recording,
+    unwrap,
+)
 from pmsite.model.items import Item, Release, Site
 from pmsite.render.feeds import (
     NOTES_TEMPLATE,
@@ -36,6 +44,7 @@ from pmsite.render.parallel import fork_map
 from pmsite.render.templates import Renderer
 from pmsite.store.write import OutputFile, Staging
 
+_ANYTHING: frozenset[Dependency] = frozenset({(SITE_KEY, "")})
 Notes = dict[Key, tuple[Hashable, str, frozenset[Dependency]]]  # fingerprint, html, reads
 # Each item's search.json line: position, fingerprint, line, what making it read.
 SearchLines = dict[Key, tuple[int, Hashable, bytes, frozenset[Dependency]]]
@@ -130,7 +139,10 @@ class FeedOutputs:
             file = OutputFile(path, site.config.source, content=content)
             if staging is not None:  # written now, not kept (search.json is large)
                 file = OutputFile(path, file.source, written=staging.write(file))
-            records[path] = Rendered.of(file, path, deps, templates)
+            # Without a view that notes reads (it costs more than making these outputs
+            # for 10,000 items), an output depends on anything about the site.
+            read = deps if self.track else _ANYTHING
+            records[path] = Rendered.of(file, path, read, templates)
         return records
 
     def _search_index(self, site: Site, changes: Changes) -> bytes:

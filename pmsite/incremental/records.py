@@ -129,14 +129,15 @@ class Interned:
     a build keeps of 10,000 pages then takes a fraction of the memory."""
 
     def __init__(self) -> None:
-        self._found: dict[object, object] = {}
+        self._deps: dict[Dependency, Dependency] = {}
+        self._keys: dict[Key, Key] = {}
+        self._templates: dict[frozenset[str], frozenset[str]] = {}
 
     def record(self, record: Rendered) -> Rendered:
-        found = self._found
-        deps = frozenset(found.setdefault(dep, dep) for dep in record.deps)
-        keys = frozenset(found.setdefault(key, key) for key in record.keys)
-        templates = found.setdefault(record.templates, record.templates)
-        return Rendered(record.file, record.template, deps, templates, keys)  # type: ignore[arg-type]
+        deps = frozenset(self._deps.setdefault(dep, dep) for dep in record.deps)
+        keys = frozenset(self._keys.setdefault(key, key) for key in record.keys)
+        templates = self._templates.setdefault(record.templates, record.templates)
+        return Rendered(record.file, record.template, deps, templates, keys)
 
 
 def coarse(deps: Iterable[Dependency]) -> set[Dependency]:

@@ -153,10 +153,7 @@ class Staging:
 
     def write(self, file: OutputFile) -> list:
         """Write one file; returns its [size, mtime_ns, digest] for the manifest."""
-        target = self.path / _safe_relative(file.path)
-        if target.parent not in self._folders:
-            target.parent.mkdir(parents=True, exist_ok=True)
-            self._folders.add(target.parent)
+        target = self._target(file.path)
         data = file.copy_from.read_bytes() if file.copy_from else (file.content or b"")
         fingerprint = digest(data)
         before = self.previous.get(file.path)
@@ -164,6 +161,14 @@ class Staging:
             target.write_bytes(data)
         stat = target.stat()
         return [stat.st_size, stat.st_mtime_ns, fingerprint]
+
+    def _target(self, path: str) -> Path:
+        """Where ``path`` goes in the staging folder, its folder made."""
+        target = self.path / _safe_relative(path)
+        if target.parent not in self._folders:
+            target.parent.mkdir(parents=True, exist_ok=True)
+            self._folders.add(target.parent)
+        return target
 
     def keep(self, path: str) -> list | None:
         """Hard-link the current output's ``path`` into the staging folder when it is
@@ -176,10 +181,7 @@ class Staging:
         if before is None:
             return None
         current = self.output_dir / path
-        target = self.path / _safe_relative(path)
-        if target.parent not in self._folders:
-            target.parent.mkdir(parents=True, exist_ok=True)
-            self._folders.add(target.parent)
+        target = self._target(path)
         if _link_unchanged(current, target, before[2], before):
             return [before[0], before[1], before[2]]
         try:
