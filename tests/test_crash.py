@@ -55,4 +55,4 @@ def test_sigkill_never_leaves_a_partial_site(tmp_path: Path) -> None:
     subprocess.run(build_command(site, output), check=True, capture_output=True)
     assert tree_bytes(output) == references["A"]
     leftovers = sorted(p.name for p in site.iterdir() if p.name.startswith(".output."))
-    assert leftovers == [".output.lock"]
+    assert leftovers == [".output.lock", ".output.spare"]

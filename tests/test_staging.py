@@ -1,0 +1,86 @@
+"""The spare tree: the output the build before last left (``.output.spare``) is where the
+next build stages, so unchanged folders are not made and removed again. Whatever it
+held, the output equals a clean build's, and the live output is never written through
+it (its files are hard links of the live output's)."""
+
+from __future__ import annotations
+
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+
+from pmsite.build import build
+from pmsite.store.write import OutputFile, commit, spare_path, staged_output
+
+from .conftest import replace, run_pmsite
+from .sitecheck import tree_bytes
+
+
+def clean(site: Path, tmp_path: Path) -> dict:
+    out = tmp_path / "clean"
+    shutil.rmtree(out, ignore_errors=True)
+    result = run_pmsite("build", "--site", site, "--output", out, "--no-cache")
+    assert result.returncode == 0, result.stderr
+    return tree_bytes(out)
+
+
+def test_builds_stage_into_the_spare_and_equal_a_clean_build(site: Path, tmp_path: Path) -> None:
+    build(site)
+    spare = spare_path(site / "output")
+    assert not spare.exists()  # the first build had no output to set aside
+    replace(site / "content/reflections/2026-10-offline-beta.md", "A longer", "An even longer")
+    build(site)
+    assert spare.is_dir()  # the first build's output
+    page = "goals/sso/index.html"
+    # Unchanged pages of the spare are the live output's files (hard links).
+    assert (spare / page).stat().st_ino == (site / "output" / page).stat().st_ino
+    # What a spare may hold that the next build must not publish: a stray file, a file
+    # where a folder goes, a folder where a file goes.
+    (spare / "stray.html").write_text("left by hand", encoding="utf-8")
+    shutil.rmtree(spare / "goals/sso")
+    (spare / "goals/sso").write_text("a file where a folder goes", encoding="utf-8")
+    (spare / "feed.xml").unlink()
+    (spare / "feed.xml").mkdir()
+    (spare / "feed.xml/inside.txt").write_text("x", encoding="utf-8")
+    (spare / "old/deep/folder").mkdir(parents=True)
+    replace(site / "content/reflections/2026-10-offline-beta.md", "even longer", "longer still")
+    build(site)
+    assert tree_bytes(site / "output") == clean(site, tmp_path)
+    assert not (site / "output/old").exists()
+
+
+def test_a_page_made_again_never_changes_the_live_output_through_the_spare(
+    tmp_path: Path,
+) -> None:
+    output = tmp_path / "output"
+    for text in ("first", "second"):  # two builds: the spare is the first one's output
+        with staged_output(output) as staging:
+            written = {"a/index.html": staging.write(OutputFile("a/index.html", "s", b"same"))}
+            written["b/index.html"] = staging.write(OutputFile("b/index.html", "s", text.encode()))
+            commit(staging, written)
+    spare = spare_path(output)
+    (spare / "a/index.html").unlink()
+    os.link(output / "a/index.html", spare / "a/index.html")  # as a kept page would be
+    live = tree_bytes(output)
+    with pytest.raises(RuntimeError), staged_output(output) as staging:
+        staging.write(OutputFile("a/index.html", "s", b"changed"))
+        raise RuntimeError("the build fails after writing a page")
+    assert tree_bytes(output) == live
+    assert spare.is_dir()  # set aside again for the next build
+    assert not list(tmp_path.glob(".output.tmp-*"))
+
+
+def test_a_build_without_a_spare_and_one_whose_spare_is_gone_are_alike(
+    site: Path, tmp_path: Path
+) -> None:
+    build(site)
+    build(site, use_cache=False)
+    shutil.rmtree(spare_path(site / "output"))
+    replace(site / "content/reflections/2026-10-offline-beta.md", "A longer", "An even longer")
+    build(site)
+    assert tree_bytes(site / "output") == clean(site, tmp_path)
+    (site / "output").rename(tmp_path / "moved-away")  # the output deleted by hand
+    build(site)
+    assert tree_bytes(site / "output") == clean(site, tmp_path)
