@@ -196,7 +196,7 @@ class BuildSession:
                 log.debug("history: skipped %s", note)
         with self._stage("markdown"):
             markup = self._markup_for(config.unsafe_html)
-            markup.render_all(text for item in site.items() for text in item.texts())
+            markup.render_items(site.items())
             markup.forget_unused()
         return site, tree, errors, git
 
@@ -239,12 +239,9 @@ class BuildSession:
                 # New entries are appended while what is forgotten (and stays in the
                 # file until it is written again) is under a quarter of it.
                 if markup.preloaded and markup.dropped * 4 <= markup.preloaded:
-                    cache = markup.cache
-                    append_markdown(
-                        self.site_dir, ((k, cache[k]) for k in markup.added if k in cache)
-                    )
+                    append_markdown(self.site_dir, markup.new_lines())
                 else:
-                    save_markdown(self.site_dir, markup.unsafe_html, markup.cache)
+                    save_markdown(self.site_dir, markup.unsafe_html, markup.lines())
         if self.parsed is not None and self.parsed.changed:
             with contextlib.suppress(OSError):
                 write_cache_lines(self.site_dir, PARSED, self.parsed.lines(versions()))

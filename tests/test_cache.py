@@ -3,6 +3,7 @@ Markdown gives the same output as a clean build, and a damaged cache is ignored.
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 from pathlib import Path
@@ -116,6 +117,29 @@ def test_damaged_cache_is_ignored(site: Path) -> None:
     result = run_pmsite("build", "--site", site)
     assert result.returncode == 0
     assert result.stdout.startswith("Built ")
+
+
+def test_damaged_markdown_entries_are_converted_again(site: Path) -> None:
+    """Entries are decoded only when a page shows them: one whose line looks whole but
+    is not JSON, one cut short and one with fewer texts than its item are converted
+    again, and the output equals a clean build's."""
+    assert run_pmsite("build", "--site", site).returncode == 0
+    cache = site / ".pmsite-cache/markdown.jsonl"
+    header, *lines = cache.read_text(encoding="utf-8").splitlines()
+    assert len(lines) > 6
+    lines[0] = lines[0][:60] + '\\x"]]'  # a bad escape inside the HTML
+    lines[1] = lines[1][: len(lines[1]) // 2]  # cut short by an interrupted append
+    lines[2] = json.dumps([json.loads(lines[2])[0], []])  # no HTML for its texts
+    cache.write_text("\n".join([header, *lines]) + "\n", encoding="utf-8")
+    (site / "templates").mkdir()  # every page is rendered again, from the cache
+    (site / "templates/base.html").write_text(
+        '{% extends "!default/base.html" %}{% block head %}<meta name="x" content="y">'
+        "{% endblock %}\n"
+    )
+    assert run_pmsite("build", "--site", site).returncode == 0
+    clean = site / "clean"
+    assert run_pmsite("build", "--site", site, "--no-cache", "--output", clean).returncode == 0
+    assert tree_bytes(site / "output") == tree_bytes(clean)
 
 
 def test_no_cache_builds_every_time_and_writes_no_cache(tmp_path: Path) -> None:

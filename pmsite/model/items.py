@@ -12,7 +12,7 @@ import re
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import MISSING, dataclass, field, fields
 from html import escape, unescape
-from typing import TYPE_CHECKING, Any, Self, TypeVar, cast
+from typing import TYPE_CHECKING, Any, Protocol, Self, TypeVar, cast
 
 from pmsite.history.model import PlanningAccuracy, RoadmapHistory, lateness
 from pmsite.model.semver import Version
@@ -79,16 +79,66 @@ def linked_fields(cls: type) -> tuple[str, ...]:
     return names
 
 
-@dataclass
-class Markdown:
-    """A piece of Markdown from the content and, after the markup stage, its HTML."""
+class HtmlSource(Protocol):
+    """Where a Markdown text's HTML comes from when it is first read (render/markup.py's
+    MarkupRenderer, holding the build cache's entries undecoded)."""
 
-    source: str
-    inline: bool = False
-    html: str = ""
+    def html_of(self, text: Markdown, entry: str, index: int) -> str: ...
+
+
+class Markdown:
+    """A piece of Markdown from the content (``source``; ``inline``: a one-line note,
+    without a paragraph) and, after the markup stage, its ``html``. The HTML may be
+    deferred (``defer``): a rebuild that renders 7 pages of 10,000 then decodes only
+    what those pages show from the build cache."""
+
+    __slots__ = ("_html", "_pending", "inline", "source")
+
+    def __init__(self, source: str, inline: bool = False, html: str = "") -> None:
+        self.source = source
+        self.inline = inline
+        self._html = html
+        self._pending: tuple[HtmlSource, str, int] | None = None
+
+    @property
+    def html(self) -> str:
+        pending = self._pending
+        if pending is not None:
+            self._html = pending[0].html_of(self, pending[1], pending[2])
+            self._pending = None
+        return self._html
+
+    @html.setter
+    def html(self, value: str) -> None:
+        self._html = value
+        self._pending = None
+
+    @staticmethod
+    def defer(texts: Iterable[Markdown], source: HtmlSource, entry: str) -> None:
+        """Take each text's HTML from ``source`` when it is first read: the text at
+        position ``index`` of ``texts`` as ``source.html_of(text, entry, index)``."""
+        for index, text in enumerate(texts):
+            text._pending = (source, entry, index)
 
     def __bool__(self) -> bool:
         return bool(self.source.strip())
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, Markdown):
+            return NotImplemented
+        return (self.source, self.inline, self.html) == (other.source, other.inline, other.html)
+
+    __hash__ = None  # type: ignore[assignment]  # mutable, like the dataclass it was
+
+    def __repr__(self) -> str:
+        return f"Markdown(source={self.source!r}, inline={self.inline!r}, html={self.html!r})"
+
+    def __getstate__(self) -> tuple[str, bool, str]:
+        return (self.source, self.inline, self.html)  # a deferred HTML is read first
+
+    def __setstate__(self, state: tuple[str, bool, str]) -> None:
+        self.source, self.inline, self._html = state
+        self._pending = None
 
 
 @dataclass(frozen=True)

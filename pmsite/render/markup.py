@@ -14,7 +14,7 @@ from __future__ import annotations
 import html
 import re
 import xml.etree.ElementTree as etree
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 
 import markdown
 import nh3
@@ -23,9 +23,10 @@ from markdown.treeprocessors import Treeprocessor
 from pygments.formatters import HtmlFormatter
 
 from pmsite.digest import digest
-from pmsite.model.items import Markdown
+from pmsite.model.items import Item, Markdown
 from pmsite.render import library_speedups
 from pmsite.render.parallel import fork_map
+from pmsite.store.cache import StoredMarkdown, markdown_line
 
 _ALLOWED_TAGS = {
     "a", "abbr", "b", "blockquote", "br", "code", "dd", "del", "div", "dl", "dt", "em",
@@ -95,13 +96,20 @@ class MarkupRenderer:
 
     def __init__(self, unsafe_html: bool = False) -> None:
         self.unsafe_html = unsafe_html
+        # HTML converted by this renderer, by (source, inline): the same text is
+        # converted once, and a long session converts only what changed.
         self._cache: dict[tuple[str, bool], str] = {}
         self._used: set[tuple[str, bool]] = set()
+        # The build cache's entries by item (see render_items), decoded only when a
+        # page shows one of the item's texts (see Markdown.defer).
+        self._stored = StoredMarkdown()
+        self._decoded: dict[str, list[str] | None] = {}
+        self._items: dict[str, list[Markdown]] = {}  # the last build's, by entry key
         # How the cache differs from what ``preload`` gave: a build that converted
         # nothing and forgot nothing need not write it out again; one that mostly
         # converted can append (see session.save_cache).
         self.preloaded = 0
-        self.added: list[tuple[str, bool]] = []
+        self.added: dict[str, None] = {}  # entry keys new since preload, in order
         self.dropped = 0
         self._md = markdown.Markdown(
             extensions=["tables", "fenced_code", "codehilite", "footnotes", "sane_lists"],
@@ -153,41 +161,97 @@ class MarkupRenderer:
                 html = match[1]
         return html
 
+    def render_items(self, items: Iterable[Item]) -> None:
+        """Fill in ``html`` for every text of each item. An item whose texts the build
+        cache holds (the same sources, in the same order: ``entry_key``) gets them from
+        it when one is first read; the others' texts are converted (see render_all)."""
+        found: dict[str, list[Markdown]] = {}
+        todo: list[Markdown] = []
+        stored = self._stored
+        for item in items:
+            texts = list(item.texts())
+            key = entry_key(texts)
+            found[key] = texts
+            if key in stored and key not in self.added:
+                Markdown.defer(texts, self, key)
+            else:
+                todo.extend(texts)
+                if key not in stored:
+                    self.added[key] = None
+        self.render_all(todo)
+        self._items = found
+
     def render_all(self, texts: Iterable[Markdown]) -> None:
         """Fill in ``html`` for each text; the same Markdown is converted only once, and
         many new texts are converted by a pool of processes (one per core)."""
-        keyed = [(text, (digest(text.source), text.inline)) for text in texts]
-        todo = {key: (text.source, text.inline) for text, key in keyed if key not in self._cache}
-        missing = list(todo.values())
+        texts = list(texts)
+        cache = self._cache
+        missing = list(
+            dict.fromkeys(key for text in texts if (key := (text.source, text.inline)) not in cache)
+        )
         # Workers are forked with ``missing`` in memory: only indexes are sent to them.
         converted = fork_map(_convert, (self, missing), range(len(missing)), PARALLEL_MIN_TEXTS)
-        self._cache.update(zip(todo, converted, strict=True))
-        self.added.extend(todo)
-        for text, key in keyed:
-            self._used.add(key)
-            text.html = self._cache[key]
+        cache.update(zip(missing, converted, strict=True))
+        used = self._used
+        for text in texts:
+            key = (text.source, text.inline)
+            used.add(key)
+            text.html = cache[key]
 
-    @property
-    def cache(self) -> dict[tuple[str, bool], str]:
-        """Converted Markdown by (digest of the source, inline), for the build cache on
-        disk (a digest, not the source: the items hold their sources already)."""
-        return self._cache
+    def html_of(self, text: Markdown, entry: str, index: int) -> str:
+        """The HTML of a deferred ``text`` (see Markdown.defer): the ``index``-th of
+        the build cache's ``entry``, or converted now when that entry is damaged."""
+        if entry not in self._decoded:
+            self._decoded[entry] = self._stored.html(entry)
+        htmls = self._decoded[entry]
+        if htmls is not None and index < len(htmls):
+            return htmls[index]
+        return self.to_html(text.source, text.inline) if text.source.strip() else ""
 
-    def preload(self, cache: dict[tuple[str, bool], str]) -> None:
-        self._cache.update(cache)
-        self.preloaded += len(cache)
+    def preload(self, stored: StoredMarkdown) -> None:
+        """Use the build cache's entries (decoded when first shown)."""
+        self._stored = stored
+        self.preloaded += len(stored)
+
+    def new_lines(self) -> list[str]:
+        """The cache file's lines of the items converted since ``preload``."""
+        items = self._items
+        return [_line(key, items[key]) for key in self.added if key in items]
+
+    def lines(self) -> Iterator[str]:
+        """The cache file's lines of every item of the last build."""
+        stored = self._stored
+        for key, texts in self._items.items():
+            yield stored.line(key) if key in stored else _line(key, texts)
 
     def forget_unused(self) -> None:
-        """Drop cached HTML that the last build did not use (keeps long sessions small)."""
-        if len(self._used) != len(self._cache):
-            self.dropped += len(self._cache) - len(self._used)
-            self._cache = {key: self._cache[key] for key in self._used}
+        """Drop what the last build did not use (keeps long sessions small)."""
+        used = self._used
+        if len(used) != len(self._cache):
+            self._cache = {key: html for key, html in self._cache.items() if key in used}
         self._used = set()
+        stored, items = self._stored, self._items
+        unused = stored.index.keys() - items.keys()
+        if unused:
+            self.dropped += len(unused)
+            stored.index = {key: where for key, where in stored.index.items() if key in items}
+            self._decoded = {key: h for key, h in self._decoded.items() if key in items}
 
     @property
     def changed(self) -> bool:
         """Whether the cache differs from what ``preload`` gave."""
         return bool(self.added or self.dropped)
+
+
+def entry_key(texts: list[Markdown]) -> str:
+    """What the build cache keeps an item's HTML by: the digest of its texts' sources
+    (with their inline flags), in order. The same file read by another pmsite, or with
+    another site.yaml, may give other texts: then the key differs too."""
+    return digest("\x1f".join(f"{'i' if text.inline else 'b'}{text.source}" for text in texts))
+
+
+def _line(key: str, texts: list[Markdown]) -> str:
+    return markdown_line(key, [text.html for text in texts])
 
 
 def _simple_html(source: str) -> str | None:

@@ -1,7 +1,8 @@
 """The build cache in ``SITE/.pmsite-cache/``: git-ignored, safe to delete at any time.
 
-- ``markdown.jsonl``: converted Markdown, keyed by its source's digest, valid for one pmsite,
-  Markdown, Pygments and nh3 version and one ``unsafe_html`` setting. A rebuild (or a CI
+- ``markdown.jsonl``: converted Markdown, one line per item (by the digest of its texts),
+  valid for one pmsite, Markdown, Pygments and nh3 version and one ``unsafe_html``
+  setting. A rebuild (or a CI
   run with the folder restored) converts only Markdown it has not seen.
 - ``history.json`` and ``history-blobs.json``: the roadmap's history as read from git
   for one HEAD, and every revision of a content file parsed so far, by blob id (see
@@ -40,7 +41,7 @@ from pmsite.store.write import replacing
 
 CACHE_DIR = ".pmsite-cache"
 MARKDOWN_FILE = "markdown.jsonl"
-FORMAT = 3  # 3: Markdown by the digest of its source; 2: body ids never the theme's
+FORMAT = 4  # 4: Markdown by item, decoded lazily; 3: by the digest of each source
 
 
 @functools.cache
@@ -157,49 +158,88 @@ def write_cache_json(site_dir: Path, name: str, data: object) -> None:
     _write_json(cache_dir(site_dir) / name, data)
 
 
-def load_markdown(site_dir: Path, unsafe_html: bool) -> dict[tuple[str, bool], str]:
-    """The converted Markdown of earlier builds, by (digest of the source, inline); empty
-    when missing, damaged or made by other versions. JSON Lines, read line by line: no
-    second copy of the whole file."""
+class StoredMarkdown:
+    """The converted Markdown of earlier builds (``markdown.jsonl``), one line per item:
+    ``[key, [HTML of each of its texts, in the order of Item.texts()]]``, the key being
+    the digest of those texts' sources (render/markup.py ``entry_key``). Read whole but
+    decoded a line at a time, when a page first shows one of its texts: a rebuild that
+    renders a few pages of 10,000 decodes a few lines instead of 44 MB of JSON, with one
+    digest per item instead of one per text. ``index`` maps each key to its line."""
+
+    def __init__(self, index: dict[str, bytes] | None = None):
+        self.index = index or {}
+
+    def __len__(self) -> int:
+        return len(self.index)
+
+    def __contains__(self, key: object) -> bool:
+        return key in self.index
+
+    def html(self, key: str) -> list[str] | None:
+        """The HTML of each text of the item whose entry is ``key``; None when there is
+        none or its line is damaged."""
+        line = self.index.get(key)
+        if line is None:
+            return None
+        try:
+            stored_key, htmls = json.loads(line)
+        except (ValueError, TypeError, UnicodeDecodeError):
+            return None
+        if stored_key != key or not isinstance(htmls, list):
+            return None
+        if not all(isinstance(html, str) for html in htmls):
+            return None
+        return htmls
+
+    def line(self, key: str) -> str:
+        """The JSON line of ``key`` as stored (with its newline), for writing it again."""
+        return self.index[key].decode("utf-8") + "\n"
+
+
+_KEY_END = b'", ['  # after the key (32 hex digits, see digest.py): the list of HTML
+
+
+def load_markdown(site_dir: Path, unsafe_html: bool) -> StoredMarkdown:
+    """The converted Markdown of earlier builds (see StoredMarkdown); empty when
+    missing, damaged or made by other versions. Only the key at each line's start is
+    read here; a line cut short (an interrupted append) is left out."""
     path = cache_dir(site_dir) / MARKDOWN_FILE
-    found: dict[tuple[str, bool], str] = {}
     try:
-        with open(path, encoding="utf-8") as lines:
-            if json.loads(next(lines, "null")) != [versions(), unsafe_html]:
-                return {}
-            for line in lines:
-                try:
-                    source_digest, inline, html = json.loads(line)
-                except ValueError:
-                    continue  # a line an interrupted append cut short
-                found[(source_digest, bool(inline))] = html
-    except (OSError, ValueError, TypeError, UnicodeDecodeError):
-        return {}  # missing or damaged: as if there were no cache
-    return found
+        header, *lines = path.read_bytes().split(b"\n")
+        if json.loads(header) != [versions(), unsafe_html]:
+            return StoredMarkdown()
+    except (OSError, ValueError, UnicodeDecodeError):
+        return StoredMarkdown()
+    index: dict[str, bytes] = {}
+    for line in lines:
+        if line.startswith(b'["') and line.endswith(b"]]") and line[34:38] == _KEY_END:
+            index[line[2:34].decode("ascii", "replace")] = line
+    return StoredMarkdown(index)
 
 
-def save_markdown(site_dir: Path, unsafe_html: bool, cache: dict[tuple[str, bool], str]) -> None:
-    """Write the converted Markdown as JSON Lines (a header, then one entry per line),
-    written entry by entry and renamed into place."""
-    dumps = json.JSONEncoder(ensure_ascii=False).encode
+def save_markdown(site_dir: Path, unsafe_html: bool, lines: Iterable[str]) -> None:
+    """Write the converted Markdown as JSON Lines (a header, then one line per item, as
+    ``markdown_line`` makes them), renamed into place once complete."""
     with _replacing(cache_dir(site_dir) / MARKDOWN_FILE) as out:
-        out.write(dumps([versions(), unsafe_html]) + "\n")
-        for (source_digest, inline), html in cache.items():
-            out.write(dumps([source_digest, inline, html]) + "\n")
+        out.write(_dumps([versions(), unsafe_html]) + "\n")
+        out.writelines(lines)
 
 
-def append_markdown(site_dir: Path, entries: Iterable[tuple[tuple[str, bool], str]]) -> None:
-    """Add ``entries`` at the end of the Markdown cache written by ``save_markdown``
-    (which must exist, with the same versions and setting); raises OSError. Appending is
-    not atomic: a line cut short by a killed process is skipped when read."""
-    dumps = json.JSONEncoder(ensure_ascii=False).encode
+def markdown_line(key: str, htmls: list[str]) -> str:
+    """One entry of the Markdown cache file (see StoredMarkdown), with its newline."""
+    return _dumps([key, htmls]) + "\n"
+
+
+_dumps = json.JSONEncoder(ensure_ascii=False).encode
+
+
+def append_markdown(site_dir: Path, lines: Iterable[str]) -> None:
+    """Add ``lines`` (``markdown_line``) at the end of the Markdown cache written by
+    ``save_markdown`` (which must exist, with the same versions and setting); raises
+    OSError. Appending is not atomic: a line cut short by a killed process is skipped
+    when read."""
     with open(cache_dir(site_dir) / MARKDOWN_FILE, "a", encoding="utf-8") as out:
-        out.write(
-            "".join(
-                dumps([source_digest, inline, html]) + "\n"
-                for (source_digest, inline), html in entries
-            )
-        )
+        out.write("".join(lines))
 
 
 def _stamps_below(folder: str, stamps: list[tuple]) -> None:
