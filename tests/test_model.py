@@ -212,3 +212,19 @@ def test_themes_group_active_goals() -> None:
         ("Mobile", ["offline-mode"]),
         ("Platform", ["plugins"]),
     ]
+
+
+def test_quote_url_is_urllib_quote_with_its_fast_path() -> None:
+    """URLs with nothing to encode skip urllib; every other one is encoded as before."""
+    import random
+    import string
+    from urllib.parse import quote
+
+    from pmsite.model.urls import quote_url
+
+    chooser = random.Random(3)
+    alphabet = string.printable + "éü日本 %"
+    samples = ["releases/1.0.0/", "tags/c++/", "goals/é/", "a b", "x?y=1&z#top", ""]
+    samples += ["".join(chooser.choices(alphabet, k=chooser.randint(0, 12))) for _ in range(5000)]
+    for url in samples:
+        assert quote_url(url) == quote(url, safe="/#?=&.-_~"), url

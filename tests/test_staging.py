@@ -84,3 +84,13 @@ def test_a_build_without_a_spare_and_one_whose_spare_is_gone_are_alike(
     (site / "output").rename(tmp_path / "moved-away")  # the output deleted by hand
     build(site)
     assert tree_bytes(site / "output") == clean(site, tmp_path)
+
+
+@pytest.mark.parametrize("path", ["../escape.html", "/etc/passwd", "", "a/../../b", "a//b", "./a"])
+def test_a_path_outside_the_output_is_refused(tmp_path: Path, path: str) -> None:
+    from pmsite.errors import OutputError
+
+    refused = pytest.raises(OutputError, match="outside the output folder")
+    with refused, staged_output(tmp_path / "output") as staging:
+        staging.write(OutputFile(path, "s", b"x"))
+    assert not (tmp_path / "escape.html").exists()

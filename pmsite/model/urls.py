@@ -81,15 +81,26 @@ def tag_spelling(name: str) -> str:
     return " ".join(part for part in re.split(r"[\s_-]+", text) if part)
 
 
+_URL_SAFE = "/#?=&.-_~"
+_NOTHING_TO_QUOTE = re.compile(r"[A-Za-z0-9/#?=&._~-]*")
+
+
+def quote_url(url: str) -> str:
+    """``url`` with every character outside ASCII letters, digits and ``/#?=&.-_~``
+    percent-encoded (as UTF-8). Most URLs have none: they are returned as they are,
+    without urllib's per-call work (a build of 10,000 pages makes 20,000 of them)."""
+    return url if _NOTHING_TO_QUOTE.fullmatch(url) else quote(url, safe=_URL_SAFE)
+
+
 def relative_url(from_url: str, to_url: str) -> str:
     """A link from the page at ``from_url`` to ``to_url`` (both relative to the root)."""
-    link = "../" * from_url.count("/") + quote(to_url, safe="/#?=&.-_~")
+    link = "../" * from_url.count("/") + quote_url(to_url)
     return link or "./"
 
 
 def absolute_url(base_url: str, url: str) -> str:
     """``url`` under the site's base URL; ``url`` alone when there is no base URL."""
-    return base_url + quote(url, safe="/#?=&.-_~") if base_url else url
+    return base_url + quote_url(url) if base_url else url
 
 
 _REPOSITORY_FILE = re.compile(r"\.(?:md|markdown|rst|txt|adoc)$", re.IGNORECASE)

@@ -12,7 +12,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
-from urllib.parse import quote, urlsplit
+from urllib.parse import urlsplit
 
 import jinja2
 
@@ -26,6 +26,7 @@ from pmsite.model.urls import (
     absolute_url,
     is_repository_path,
     output_path,
+    quote_url,
     relative_url,
     repository_links,
     repository_url,
@@ -151,7 +152,7 @@ def _url_filter(context: jinja2.runtime.Context, url: str) -> str:
     if page_url == "404.html":
         base_url = context["site"].config.base_url
         base_path = urlsplit(base_url).path if base_url else "/"
-        return base_path + quote(url, safe="/#?=&.-_~")
+        return base_path + quote_url(url)
     return relative_url(page_url, url)
 
 

@@ -21,7 +21,7 @@ import sys
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from pathlib import Path, PurePosixPath
+from pathlib import Path
 from typing import TextIO
 
 from pmsite.digest import digest
@@ -103,11 +103,11 @@ def check_unique_paths(files: Iterable[OutputFile]) -> None:
         raise ContentErrors(problems)
 
 
-def _safe_relative(path: str) -> PurePosixPath:
-    relative = PurePosixPath(path)
-    if relative.is_absolute() or ".." in relative.parts or not relative.parts:
+def _check_relative(path: str) -> None:
+    """Raise OutputError unless ``path`` is a relative POSIX path inside the output
+    (no leading '/', no '..', no empty or '.' part)."""
+    if not path or path.startswith("/") or any(part in ("", ".", "..") for part in path.split("/")):
         raise OutputError(f"internal error: refusing to write outside the output folder: {path}")
-    return relative
 
 
 def recover_interrupted(output_dir: Path) -> None:
@@ -166,14 +166,15 @@ class Staging:
         output_dir: Path,
         previous: Written,
         present: dict[str, int] | None = None,
-        folders: dict[str, Path] | None = None,
+        folders: set[str] | None = None,
     ) -> None:
         self.output_dir = output_dir
         self.previous = previous
         self.path = staging_path(output_dir)
+        self._root = f"{self.path}{os.sep}"
         self.present = present or {}
-        self.recycled_folders = folders or {}  # relative POSIX path ("" the top) -> folder
-        self._folders: set[Path] = {self.path, *self.recycled_folders.values()}  # made
+        self.recycled_folders = folders or set()  # relative POSIX paths ("" the top)
+        self._folders: set[str] = {"", *self.recycled_folders}  # there: made or recycled
 
     def write(self, file: OutputFile) -> list:
         """Write one file; returns its [size, mtime_ns, digest] for the manifest."""
@@ -190,13 +191,15 @@ class Staging:
 
     def _target(self, path: str) -> Path:
         """Where ``path`` goes in the staging folder, its folder made."""
-        target = self.path / _safe_relative(path)
-        if target.parent not in self._folders:
+        _check_relative(path)
+        target = Path(self._root + path)
+        folder = posixpath.dirname(path)
+        if folder not in self._folders:
             try:
                 target.parent.mkdir(parents=True, exist_ok=True)
             except (FileExistsError, NotADirectoryError):
                 self._make_folder(target.parent)  # a file of the recycled tree in the way
-            self._folders.add(target.parent)
+            self._folders.add(folder)
         return target
 
     def _make_folder(self, folder: Path) -> None:
@@ -215,9 +218,9 @@ class Staging:
         if path in self.present:
             with contextlib.suppress(FileNotFoundError):
                 target.unlink()
-        elif target in self._folders:
+        elif path in self._folders:
             shutil.rmtree(target)
-            self._folders.discard(target)
+            self._folders.discard(path)
 
     def _link_unchanged(
         self, path: str, current: Path, target: Path, fingerprint: str, before: list | None
@@ -285,33 +288,33 @@ class Staging:
             while folder not in needed:
                 needed.add(folder)
                 folder = posixpath.dirname(folder)
-        unneeded = self.recycled_folders.keys() - needed
+        unneeded = self.recycled_folders - needed
         for name in sorted(unneeded, key=lambda name: name.count("/"), reverse=True):
             with contextlib.suppress(OSError):  # gone already, or emptied by a file in the way
-                self.recycled_folders[name].rmdir()
+                os.rmdir(self._root + name)
 
 
 def staging_path(output_dir: Path) -> Path:
     return output_dir.parent / f".{output_dir.name}.tmp-{os.getpid()}"
 
 
-def _inventory(root: Path) -> tuple[dict[str, int], dict[str, Path]]:
+def _inventory(root: Path) -> tuple[dict[str, int], set[str]]:
     """Every file below ``root`` (its relative POSIX path -> inode) and every folder (its
-    relative POSIX path, "" for ``root`` -> the folder), read with scandir: the inode
-    comes with each name, without a stat."""
+    relative POSIX path, "" for ``root``), read with scandir: the inode comes with each
+    name, without a stat."""
     files: dict[str, int] = {}
-    folders: dict[str, Path] = {}
-    pending = [(root, "")]
+    folders: set[str] = set()
+    pending = [(str(root), "")]
     while pending:
         folder, name = pending.pop()
-        folders[name] = folder
+        folders.add(name)
         prefix = f"{name}/" if name else ""
         with os.scandir(folder) as entries:
             for entry in entries:
                 if entry.is_dir(follow_symlinks=False):
-                    pending.append((Path(entry.path), f"{prefix}{entry.name}"))
+                    pending.append((entry.path, prefix + entry.name))
                 else:
-                    files[f"{prefix}{entry.name}"] = entry.inode()
+                    files[prefix + entry.name] = entry.inode()
     return files, folders
 
 
