@@ -94,3 +94,39 @@ def test_a_path_outside_the_output_is_refused(tmp_path: Path, path: str) -> None
     with refused, staged_output(tmp_path / "output") as staging:
         staging.write(OutputFile(path, "s", b"x"))
     assert not (tmp_path / "escape.html").exists()
+
+
+def test_a_page_made_again_reuses_only_a_spare_file_nobody_else_links(
+    site: Path, tmp_path: Path
+) -> None:
+    """Every page made again by two builds in a row: the second writes over the spare's
+    stale files in place, except those another link shares (a ``cp -al`` backup)."""
+    templates = site / "templates"
+    templates.mkdir()
+
+    def template_edit(marker: str) -> None:
+        (templates / "base.html").write_text(
+            '{% extends "!default/base.html" %}{% block styles %}{{ super() }}'
+            f'<meta name="x" content="{marker}">{{% endblock %}}\n'
+        )
+        build(site)
+
+    build(site)
+    template_edit("one")
+    backup = tmp_path / "backup"
+    page = "goals/sso/index.html"
+    for path in (site / "output").rglob("*"):  # cp -al output backup
+        if path.is_file():
+            copy = backup / path.relative_to(site / "output")
+            copy.parent.mkdir(parents=True, exist_ok=True)
+            os.link(path, copy)
+    saved = tree_bytes(backup)
+    template_edit("two")  # the output with the backup's links becomes the spare
+    stale = spare_path(site / "output") / "releases/index.html"
+    (backup / "releases/index.html").unlink()  # that one has no other link now
+    inode = stale.stat().st_ino
+    template_edit("three")  # stages into that spare
+    assert (site / "output/releases/index.html").stat().st_ino == inode  # written in place
+    assert tree_bytes(backup) == {k: v for k, v in saved.items() if k != "releases/index.html"}
+    assert b'content="three"' in (site / "output" / page).read_bytes()
+    assert tree_bytes(site / "output") == clean(site, tmp_path)
