@@ -203,3 +203,32 @@ def test_every_kind_is_complete(tmp_path: Path) -> None:
             assert callable(getattr(scaffold, kind.scaffold))
         assert issubclass(kind.model, Item)
         copy.copy(kind)  # frozen, plain data
+
+
+def test_the_tracking_environment_looks_up_as_jinja_does() -> None:
+    """TrackingEnvironment.getattr inlines Jinja's lookup (attribute, then item, then
+    undefined): the same answers for every shape a template meets."""
+    import jinja2
+
+    from pmsite.incremental.tracking import TrackingEnvironment
+
+    class Thing:
+        title = "a title"
+
+    plain, tracking = jinja2.Environment(), TrackingEnvironment()
+    cases = [
+        (Thing(), "title"),
+        (Thing(), "missing"),
+        ({"title": "from a dict"}, "title"),
+        ({"items": 1}, "items"),  # the attribute (a dict's method) wins, as in Jinja
+        (["a"], "0"),
+        ("text", "upper"),
+        (None, "anything"),
+        (3, "real"),
+    ]
+    for obj, name in cases:
+        expected, found = plain.getattr(obj, name), tracking.getattr(obj, name)
+        if isinstance(expected, jinja2.Undefined):
+            assert isinstance(found, jinja2.Undefined), (obj, name)
+        else:
+            assert found == expected, (obj, name)

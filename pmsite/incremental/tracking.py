@@ -156,8 +156,18 @@ class TrackingEnvironment(jinja2.Environment):
     """A Jinja environment that notes every model object a template reads."""
 
     def getattr(self, obj: Any, attribute: str) -> Any:
-        note(obj, attribute)
-        return super().getattr(obj, attribute)
+        # A page reads about 200 attributes, most of them of strings, loop variables and
+        # values that are not model objects (role 0): those skip ``note``.
+        if _ROLES.get(type(obj)) != 0:
+            note(obj, attribute)
+        try:  # jinja2.Environment.getattr, inlined: this runs millions of times a build
+            return getattr(obj, attribute)
+        except AttributeError:
+            pass
+        try:
+            return obj[attribute]
+        except (TypeError, LookupError, AttributeError):
+            return self.undefined(obj=obj, name=attribute)
 
     def getitem(self, obj: Any, argument: Any) -> Any:
         note(obj, argument)

@@ -58,8 +58,9 @@ def encode(value: Any) -> Any:
 
 def decode(value: Any) -> Any:
     """The Python value of ``encode``'s result; raises ValueError, TypeError, KeyError or
-    IndexError for anything else (a damaged cache)."""
-    if not isinstance(value, list):
+    IndexError for anything else (a damaged cache). Scalars are taken as they are without
+    a call: a site of 10,000 files decodes some 350,000 values a build."""
+    if value.__class__ is not list:
         return value
     tag = value[0]
     if tag == "m":
@@ -67,8 +68,8 @@ def decode(value: Any) -> Any:
         found.line = int(value[1])
         key_lines: dict[str, int] = {}
         for encoded, line, item in value[2]:
-            key = decode(encoded)
-            found[key] = decode(item)
+            key = encoded if encoded.__class__ is not list else decode(encoded)
+            found[key] = item if item.__class__ is not list else decode(item)
             if line is not None:
                 key_lines[key] = int(line)
         for encoded, line in value[3]:
@@ -76,8 +77,8 @@ def decode(value: Any) -> Any:
         found.key_lines = key_lines
         return found
     if tag == "l":
-        items = YamlList(decode(item) for item in value[3])
-        items.line, items.item_lines = int(value[1]), [int(line) for line in value[2]]
+        items = YamlList([v if v.__class__ is not list else decode(v) for v in value[3]])
+        items.line, items.item_lines = int(value[1]), list(map(int, value[2]))
         return items
     if tag == "f":
         return float(value[1])
