@@ -254,3 +254,30 @@ def test_a_new_day_makes_again_only_what_became_overdue(site: Path, tmp_path: Pa
     assert result.returncode == 0, result.stderr
     assert tree(site / "output") == tree(out)
     assert "Overdue" in (site / "output/roadmap/index.html").read_text(encoding="utf-8")
+
+
+def test_a_fresh_checkout_of_the_same_content_makes_nothing_again(
+    site: Path, tmp_path: Path
+) -> None:
+    """A CI run with the cache and output restored and nothing edited: the content's new
+    modification times take the build past its no-op check, and then every output is
+    kept, the feeds and JSON files too (they depend on anything about the site)."""
+    (site / ".gitignore").write_text("output/\n.pmsite-cache/\n", encoding="utf-8")
+    _git(site, "init", "-q", "-b", "main")
+    _git(site, "add", "-A")
+    _git(site, "commit", "-q", "-m", "first", "--date", "2026-11-02T10:00:00+00:00")
+    built(site)
+    for path in (site / "content").rglob("*"):
+        if path.is_file():
+            os.utime(path)  # a fresh checkout
+    again = build(site)
+    assert not again.up_to_date
+    assert again.rendered == 0 and again.kept > 0, (again.rendered, again.kept)
+    assert tree(site / "output") == clean_output(site, tmp_path)
+    # The same commit with a new subject: the roadmap's history changes, so do the
+    # outputs that show it.
+    date = "2026-11-02T10:00:00+00:00"
+    _git(site, "commit", "-q", "--amend", "-m", "first, reworded", "--date", date)
+    third = build(site)
+    assert "changes/feed.xml" in third.rendered_paths, third.rendered_paths
+    assert tree(site / "output") == clean_output(site, tmp_path)

@@ -40,18 +40,44 @@ from pmsite.incremental.tracking import (
     Key,
     attribute_value,
     fingerprints,
+    plain,
 )
 from pmsite.model.items import Site
 from pmsite.store.cache import read_json_file, versions, write_json_file
 from pmsite.store.write import OutputFile
 
-FORMAT = 4  # 4: search.json lines
+FORMAT = 5  # 5: "anything about the site" kept as a digest (site_state); 4: search lines
 
 
 def value_digest(value: Hashable) -> str:
     """The digest of a plain model value (see ``tracking.plain``), equal across
     processes for equal values."""
     return digest(repr(value).encode("utf-8", "surrogateescape"))
+
+
+def site_state(site: Site) -> Hashable:
+    """What "anything about the site" is, besides its items', tags' and themes'
+    fingerprints (compared one by one) and its settings (site.yaml and the options: a
+    saved build with others is not used): the lists in their order, the tags and
+    themes, and the roadmap's history from git (a commit's subject is in no item). An
+    output made without noting its reads (the feeds, roadmap.json, search.json) is kept
+    when none of these nor any fingerprint changed: a fresh CI checkout of the same
+    content makes nothing again."""
+    return (
+        plain(site.lists),
+        plain(site.tags),
+        plain(site.theme_pages),
+        plain(site.history),
+        site.include_drafts,
+        site.audience,
+    )
+
+
+def _site_value(site: Site, attribute: str) -> str:
+    """The digest of a site attribute an output read ("": anything, see site_state)."""
+    if not attribute:
+        return value_digest(site_state(site))
+    return value_digest(attribute_value(site, attribute))
 
 
 def fingerprint_digests(
@@ -135,7 +161,7 @@ class SavedBuild:
             dict(closures),
             full,
             fronts,
-            {attribute: value_digest(attribute_value(site, attribute)) for attribute in attributes},
+            {attribute: _site_value(site, attribute) for attribute in attributes},
             records,
             {key: line for key, line in (search or {}).items() if key in full and _utf8(line)},
         )
@@ -262,6 +288,9 @@ class SavedChanges(SiteChanges):
         answer = self._site_answers.get(attribute)
         if answer is None:
             before = self._site_values.get(attribute)
-            now = value_digest(attribute_value(self.site, attribute)) if attribute else None
-            answer = self._site_answers[attribute] = before is None or before != now
+            if not attribute and self.keys:
+                answer = True  # "anything": an item, a tag or a theme changed
+            else:
+                answer = before is None or before != _site_value(self.site, attribute)
+            self._site_answers[attribute] = answer
         return answer
