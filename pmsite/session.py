@@ -198,6 +198,9 @@ class BuildSession:
             markup = self._markup_for(config.unsafe_html)
             markup.render_items(site.items())
             markup.forget_unused()
+            if self.use_cache and self.persist:  # a build process: HTML from the file
+                with contextlib.suppress(OSError):
+                    markup.spill(self.site_dir)
         return site, tree, errors, git
 
     def _read_history(self, git: GitDates) -> Extracted | NoHistory:

@@ -89,8 +89,9 @@ class HtmlSource(Protocol):
 class Markdown:
     """A piece of Markdown from the content (``source``; ``inline``: a one-line note,
     without a paragraph) and, after the markup stage, its ``html``. The HTML may be
-    deferred (``defer``): a rebuild that renders 7 pages of 10,000 then decodes only
-    what those pages show from the build cache."""
+    deferred (``defer``): it is then asked of its source each time it is read, so a
+    rebuild that renders 7 pages of 10,000 decodes only what those pages show from the
+    build cache, and a cold build of 10,000 items does not hold their HTML twice."""
 
     __slots__ = ("_html", "_pending", "inline", "source")
 
@@ -103,9 +104,8 @@ class Markdown:
     @property
     def html(self) -> str:
         pending = self._pending
-        if pending is not None:
-            self._html = pending[0].html_of(self, pending[1], pending[2])
-            self._pending = None
+        if pending is not None:  # asked again each time: not held by the model
+            return pending[0].html_of(self, pending[1], pending[2])
         return self._html
 
     @html.setter
@@ -119,6 +119,7 @@ class Markdown:
         position ``index`` of ``texts`` as ``source.html_of(text, entry, index)``."""
         for index, text in enumerate(texts):
             text._pending = (source, entry, index)
+            text._html = ""  # not kept twice: the source has it
 
     def __bool__(self) -> bool:
         return bool(self.source.strip())

@@ -80,6 +80,11 @@ def cache_dir(site_dir: Path) -> Path:
     return site_dir.resolve() / CACHE_DIR
 
 
+def cache_file(site_dir: Path, name: str) -> Path:
+    """The cache file ``name`` of the site in ``site_dir``."""
+    return cache_dir(site_dir) / name
+
+
 def _read_json(path: Path) -> object:
     try:
         return json.loads(path.read_text(encoding="utf-8"))
@@ -161,13 +166,19 @@ def write_cache_json(site_dir: Path, name: str, data: object) -> None:
 class StoredMarkdown:
     """The converted Markdown of earlier builds (``markdown.jsonl``), one line per item:
     ``[key, [HTML of each of its texts, in the order of Item.texts()]]``, the key being
-    the digest of those texts' sources (render/markup.py ``entry_key``). Read whole but
-    decoded a line at a time, when a page first shows one of its texts: a rebuild that
-    renders a few pages of 10,000 decodes a few lines instead of 44 MB of JSON, with one
-    digest per item instead of one per text. ``index`` maps each key to its line."""
+    the digest of those texts' sources (render/markup.py ``entry_key``). Only where each
+    line is in the file is kept in memory (``index``: key -> offset and length); a
+    line is read (``os.pread``, in whichever process asks) and decoded when a page first
+    shows one of its item's texts: a rebuild that renders a few pages of 10,000 decodes
+    a few lines instead of 44 MB of JSON, and a cold build holds no HTML once it has
+    written the file (see MarkupRenderer.spill)."""
 
-    def __init__(self, index: dict[str, bytes] | None = None):
+    def __init__(
+        self, path: Path | None = None, index: dict[str, tuple[int, int]] | None = None
+    ) -> None:
+        self.path = path
         self.index = index or {}
+        self._handle: int | None = None
 
     def __len__(self) -> int:
         return len(self.index)
@@ -175,15 +186,22 @@ class StoredMarkdown:
     def __contains__(self, key: object) -> bool:
         return key in self.index
 
+    def _read(self, key: str) -> bytes:
+        offset, length = self.index[key]
+        if self._handle is None:
+            assert self.path is not None
+            # Kept open: a file written over later (renamed into place) stays readable.
+            self._handle = os.open(self.path, os.O_RDONLY)
+        return os.pread(self._handle, length, offset)
+
     def html(self, key: str) -> list[str] | None:
         """The HTML of each text of the item whose entry is ``key``; None when there is
-        none or its line is damaged."""
-        line = self.index.get(key)
-        if line is None:
+        none or its line is damaged (or the file cannot be read)."""
+        if key not in self.index:
             return None
         try:
-            stored_key, htmls = json.loads(line)
-        except (ValueError, TypeError, UnicodeDecodeError):
+            stored_key, htmls = json.loads(self._read(key))
+        except (OSError, ValueError, TypeError, UnicodeDecodeError):
             return None
         if stored_key != key or not isinstance(htmls, list):
             return None
@@ -192,8 +210,9 @@ class StoredMarkdown:
         return htmls
 
     def line(self, key: str) -> str:
-        """The JSON line of ``key`` as stored (with its newline), for writing it again."""
-        return self.index[key].decode("utf-8") + "\n"
+        """The JSON line of ``key`` as stored (with its newline), for writing it again;
+        raises OSError or UnicodeDecodeError when it cannot be read."""
+        return self._read(key).decode("utf-8") + "\n"
 
 
 _KEY_END = b'", ['  # after the key (32 hex digits, see digest.py): the list of HTML
@@ -204,25 +223,40 @@ def load_markdown(site_dir: Path, unsafe_html: bool) -> StoredMarkdown:
     missing, damaged or made by other versions. Only the key at each line's start is
     read here; a line cut short (an interrupted append) is left out."""
     path = cache_dir(site_dir) / MARKDOWN_FILE
+    index: dict[str, tuple[int, int]] = {}
     try:
-        header, *lines = path.read_bytes().split(b"\n")
-        if json.loads(header) != [versions(), unsafe_html]:
-            return StoredMarkdown()
+        with open(path, "rb") as lines:
+            header = lines.readline()
+            if json.loads(header) != [versions(), unsafe_html]:
+                return StoredMarkdown()
+            offset = len(header)
+            for line in lines:
+                length = len(line) - 1  # without the newline
+                if line.endswith(b"]]\n") and line.startswith(b'["') and line[34:38] == _KEY_END:
+                    index[line[2:34].decode("ascii", "replace")] = (offset, length)
+                offset += len(line)
     except (OSError, ValueError, UnicodeDecodeError):
         return StoredMarkdown()
-    index: dict[str, bytes] = {}
-    for line in lines:
-        if line.startswith(b'["') and line.endswith(b"]]") and line[34:38] == _KEY_END:
-            index[line[2:34].decode("ascii", "replace")] = line
-    return StoredMarkdown(index)
+    return StoredMarkdown(path, index)
 
 
-def save_markdown(site_dir: Path, unsafe_html: bool, lines: Iterable[str]) -> None:
+def save_markdown(
+    site_dir: Path, unsafe_html: bool, lines: Iterable[str]
+) -> dict[str, tuple[int, int]]:
     """Write the converted Markdown as JSON Lines (a header, then one line per item, as
-    ``markdown_line`` makes them), renamed into place once complete."""
+    ``markdown_line`` makes them), renamed into place once complete; returns where each
+    entry's line is (for StoredMarkdown). Raises OSError."""
+    index: dict[str, tuple[int, int]] = {}
     with _replacing(cache_dir(site_dir) / MARKDOWN_FILE) as out:
-        out.write(_dumps([versions(), unsafe_html]) + "\n")
-        out.writelines(lines)
+        header = _dumps([versions(), unsafe_html]) + "\n"
+        out.write(header)
+        offset = len(header.encode("utf-8"))
+        for line in lines:
+            size = len(line.encode("utf-8"))
+            index[line[2:34]] = (offset, size - 1)
+            out.write(line)
+            offset += size
+    return index
 
 
 def markdown_line(key: str, htmls: list[str]) -> str:
