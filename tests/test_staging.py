@@ -130,3 +130,22 @@ def test_a_page_made_again_reuses_only_a_spare_file_nobody_else_links(
     assert tree_bytes(backup) == {k: v for k, v in saved.items() if k != "releases/index.html"}
     assert b'content="three"' in (site / "output" / page).read_bytes()
     assert tree_bytes(site / "output") == clean(site, tmp_path)
+
+
+def test_a_symlink_in_the_spare_is_never_written_through(site: Path, tmp_path: Path) -> None:
+    """Found by a fresh-eyes run: a symlinked folder in the spare took the pages written
+    below it out of the site, and out of the output."""
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    build(site)
+    replace(site / "content/reflections/2026-10-offline-beta.md", "A longer", "An even longer")
+    build(site)
+    spare = spare_path(site / "output")
+    shutil.rmtree(spare / "goals")
+    (spare / "goals").symlink_to(outside, target_is_directory=True)
+    (spare / "feed.xml").unlink()
+    (spare / "feed.xml").symlink_to(outside / "feed.xml")
+    replace(site / "content/reflections/2026-10-offline-beta.md", "even longer", "longer still")
+    build(site)
+    assert list(outside.iterdir()) == []
+    assert tree_bytes(site / "output") == clean(site, tmp_path)

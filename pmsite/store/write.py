@@ -339,7 +339,9 @@ def _inventory(root: Path) -> tuple[dict[str, int], set[str]]:
         prefix = f"{name}/" if name else ""
         with os.scandir(folder) as entries:
             for entry in entries:
-                if entry.is_dir(follow_symlinks=False):
+                if entry.is_symlink():  # never pmsite's: a build must not write through it
+                    os.unlink(entry.path)
+                elif entry.is_dir(follow_symlinks=False):
                     pending.append((entry.path, prefix + entry.name))
                 else:
                     files[prefix + entry.name] = entry.inode()
