@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 
 from pmsite.build import build
+from pmsite.digest import checked, with_check
 from pmsite.store.cache import CACHE_DIR
 
 from .conftest import replace, run_pmsite
@@ -113,9 +114,11 @@ def test_a_missing_or_damaged_record_file_renders_everything(
     elif damage == "damaged":
         renders.write_text(renders.read_text()[:-100], encoding="utf-8")
     else:
-        data = json.loads(renders.read_text())
-        data["records"] = [[1, 2, 3]]
-        renders.write_text(json.dumps(data), encoding="utf-8")
+        text = checked(renders.read_text(encoding="utf-8").rstrip("\n"))
+        assert text is not None
+        data = json.loads(text)
+        data["records"] = [[1, 2, 3]]  # its digest right, its shape wrong
+        renders.write_text(with_check(json.dumps(data)) + "\n", encoding="utf-8")
     replace(site / "content/goals/sso.yaml", "Single sign-on", "SSO")
     second = build(site)
     assert second.rendered == first.rendered

@@ -11,6 +11,8 @@ from typing import Any
 
 import pytest
 
+from pmsite.digest import with_check
+
 from .conftest import FIXTURES, LOCAL_FILES, run_pmsite
 from .sitecheck import tree_bytes
 
@@ -127,9 +129,10 @@ def test_damaged_markdown_entries_are_converted_again(site: Path) -> None:
     cache = site / ".pmsite-cache/markdown.jsonl"
     header, *lines = cache.read_text(encoding="utf-8").splitlines()
     assert len(lines) > 6
-    lines[0] = lines[0][:60] + '\\x"]]'  # a bad escape inside the HTML
+    entries = [line.rpartition("\t")[0] for line in lines]  # each line's JSON
+    lines[0] = with_check(entries[0][:60] + '\\x"]]')  # its digest right, a bad escape
     lines[1] = lines[1][: len(lines[1]) // 2]  # cut short by an interrupted append
-    lines[2] = json.dumps([json.loads(lines[2])[0], []])  # no HTML for its texts
+    lines[2] = with_check(json.dumps([json.loads(entries[2])[0], []]))  # no HTML
     cache.write_text("\n".join([header, *lines]) + "\n", encoding="utf-8")
     (site / "templates").mkdir()  # every page is rendered again, from the cache
     (site / "templates/base.html").write_text(
@@ -197,3 +200,28 @@ def test_a_build_with_nothing_to_do_says_the_notes_again(make_site: Any) -> None
     again = run_pmsite("build", "--site", site)
     assert again.stdout.startswith("Nothing changed")
     assert again.stderr == first.stderr  # the same note, from the same file
+
+
+@pytest.mark.parametrize("name", ["markdown.jsonl", "documents.jsonl", "renders-*.json"])
+def test_a_cache_damaged_into_other_valid_json_is_not_trusted(site: Path, name: str) -> None:
+    """Found by a fresh-eyes run: one letter changed in a cache file, the JSON still
+    valid, was shown on the site until the item changed. Every cache file (and every
+    line of the line-by-line ones) carries its digest: the damaged entry is made again
+    from the content and the output equals a clean build's."""
+    assert run_pmsite("build", "--site", site).returncode == 0
+    (path,) = (site / ".pmsite-cache").glob(name)
+    text = path.read_text(encoding="utf-8")
+    assert "Offline" in text, name
+    path.write_text(text.replace("Offline", "OFFLINE"), encoding="utf-8")
+    (site / "templates").mkdir()  # every page made again, from what the caches hold
+    (site / "templates/base.html").write_text(
+        '{% extends "!default/base.html" %}{% block styles %}{{ super() }}'
+        '<meta name="x" content="y">{% endblock %}\n'
+    )
+    (site / "content/releases/1.9.0.md").write_text(
+        (site / "content/releases/1.9.0.md").read_text(encoding="utf-8") + "\nMore.\n"
+    )
+    assert run_pmsite("build", "--site", site).returncode == 0
+    clean = site / "clean"
+    assert run_pmsite("build", "--site", site, "--no-cache", "--output", clean).returncode == 0
+    assert tree_bytes(site / "output") == tree_bytes(clean)

@@ -24,10 +24,11 @@ import json
 from collections.abc import Iterable, Iterator
 from typing import Any
 
+from pmsite.digest import checked, with_check
 from pmsite.load.yamlload import YamlList, YamlMap
 
 FILE = "documents.jsonl"
-FORMAT = 2  # 2: the lines of keys taken out after parsing
+FORMAT = 3  # 3: each entry with its digest; 2: the lines of keys taken out after parsing
 
 # Each entry: [encoded data, body (of a YAML file; None for Markdown), body line, is YAML]
 
@@ -109,8 +110,8 @@ class ParsedCache:
 
     @classmethod
     def from_lines(cls, lines: Iterable[str], versions: str) -> ParsedCache:
-        """The cache in ``lines`` (the file: a header, then ``digest<TAB>JSON`` per
-        entry); empty when it was not written by these ``versions``."""
+        """The cache in ``lines`` (the file: a header, then ``digest<TAB>JSON<TAB>digest
+        of the JSON`` per entry); empty when it was not written by these ``versions``."""
         lines = iter(lines)
         if next(lines, "").rstrip("\n") != f"{versions}\t{FORMAT}":
             return cls()
@@ -132,8 +133,11 @@ class ParsedCache:
         entry = self._entries.get(text_digest)
         if entry is None:
             return None
+        text = checked(entry)
+        if text is None:
+            return None  # damaged, even if it still reads as JSON: parse the file
         try:
-            encoded, body, body_line, is_yaml = json.loads(entry)
+            encoded, body, body_line, is_yaml = json.loads(text)
             data = decode(encoded)
         except (ValueError, TypeError, KeyError, IndexError):
             return None  # damaged: parse the file
@@ -149,5 +153,5 @@ class ParsedCache:
         # A value the cache cannot keep (TypeError): the file is parsed next time too.
         with contextlib.suppress(TypeError):
             entry = [encode(data), body, body_line, is_yaml]
-            self.used[text_digest] = json.dumps(entry, ensure_ascii=False)
+            self.used[text_digest] = with_check(json.dumps(entry, ensure_ascii=False))
             self._added = True

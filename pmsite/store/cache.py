@@ -19,12 +19,15 @@
   files whose bytes did not change are linked from the previous output instead of
   written again, keeping their times for deploy tools.
 
-Only JSON is read back (never pickle): a cache restored in CI cannot run code.
+Only JSON is read back (never pickle): a cache restored in CI cannot run code. Each file,
+and each line of the line-by-line ones, ends in the digest of its text (digest.py
+``with_check``): damage that leaves valid JSON is noticed too.
 """
 
 from __future__ import annotations
 
 import functools
+import hashlib
 import importlib.util
 import json
 import os
@@ -35,7 +38,7 @@ from pathlib import Path
 from typing import TextIO
 
 from pmsite import __version__
-from pmsite.digest import digest
+from pmsite.digest import checked, digest, with_check
 from pmsite.load.walk import listing
 from pmsite.store.write import replacing
 
@@ -87,7 +90,8 @@ def cache_file(site_dir: Path, name: str) -> Path:
 
 def _read_json(path: Path) -> object:
     try:
-        return json.loads(path.read_text(encoding="utf-8"))
+        body = checked(path.read_text(encoding="utf-8").rstrip("\n"))
+        return None if body is None else json.loads(body)
     except (OSError, ValueError, UnicodeDecodeError):
         return None  # missing or damaged: as if there were no cache
 
@@ -104,11 +108,29 @@ def _replacing(path: Path) -> Iterator[TextIO]:
         yield out
 
 
+class _Checked:
+    """A text file being written, with the digest of what was written (``with_check``)."""
+
+    def __init__(self, out: TextIO) -> None:
+        self.out = out
+        self.hash = hashlib.blake2b(digest_size=16)
+
+    def write(self, text: str) -> None:
+        self.out.write(text)
+        self.hash.update(text.encode("utf-8"))
+
+    def close(self) -> None:
+        self.out.write(f"\t{self.hash.hexdigest()}\n")
+
+
 def _write_json(path: Path, data: object) -> None:
+    """Write ``data`` as one line of JSON and its digest (see ``checked``)."""
     dumps = json.JSONEncoder(ensure_ascii=False).encode  # the C encoder, one value at a time
-    with _replacing(path) as out:
+    with _replacing(path) as file:
+        out = _Checked(file)
         if not isinstance(data, dict):
             out.write(dumps(data))
+            out.close()
             return
         # A mapping of lists (the build's records) is written an element at a time: the
         # whole file's text is never in memory at once.
@@ -123,6 +145,7 @@ def _write_json(path: Path, data: object) -> None:
             else:
                 out.write(dumps(value))
         out.write("}")
+        out.close()
 
 
 def read_json_file(path: Path) -> object:
@@ -200,7 +223,10 @@ class StoredMarkdown:
         if key not in self.index:
             return None
         try:
-            stored_key, htmls = json.loads(self._read(key))
+            body = checked(self._read(key).decode("utf-8"))
+            if body is None:
+                return None  # damaged, even if it still reads as JSON
+            stored_key, htmls = json.loads(body)
         except (OSError, ValueError, TypeError, UnicodeDecodeError):
             return None
         if stored_key != key or not isinstance(htmls, list):
@@ -232,7 +258,8 @@ def load_markdown(site_dir: Path, unsafe_html: bool) -> StoredMarkdown:
             offset = len(header)
             for line in lines:
                 length = len(line) - 1  # without the newline
-                if line.endswith(b"]]\n") and line.startswith(b'["') and line[34:38] == _KEY_END:
+                whole = line.endswith(b"\n") and line[-35:-33] == b"]\t"  # and its check
+                if whole and line.startswith(b'["') and line[34:38] == _KEY_END:
                     index[line[2:34].decode("ascii", "replace")] = (offset, length)
                 offset += len(line)
     except (OSError, ValueError, UnicodeDecodeError):
@@ -260,8 +287,9 @@ def save_markdown(
 
 
 def markdown_line(key: str, htmls: list[str]) -> str:
-    """One entry of the Markdown cache file (see StoredMarkdown), with its newline."""
-    return _dumps([key, htmls]) + "\n"
+    """One entry of the Markdown cache file (see StoredMarkdown): its JSON, a tab and
+    the JSON's digest (``with_check``), and a newline."""
+    return with_check(_dumps([key, htmls])) + "\n"
 
 
 _dumps = json.JSONEncoder(ensure_ascii=False).encode
