@@ -9,6 +9,12 @@ from __future__ import annotations
 import hashlib
 
 
+def hasher() -> hashlib.blake2b:
+    """The one digest, fed piece by piece (``update``, then ``hexdigest``): for a text
+    written out in parts, equal to ``digest`` of the whole."""
+    return hashlib.blake2b(digest_size=16)
+
+
 def digest(data: bytes | str) -> str:
     """The hex digest of ``data`` (text is taken as UTF-8)."""
     if isinstance(data, str):

@@ -27,13 +27,7 @@ from pmsite.digest import digest
 from pmsite.model.items import Item, Markdown
 from pmsite.render import library_speedups
 from pmsite.render.parallel import fork_map
-from pmsite.store.cache import (
-    MARKDOWN_FILE,
-    StoredMarkdown,
-    cache_file,
-    markdown_line,
-    save_markdown,
-)
+from pmsite.store.cache import StoredMarkdown, markdown_line, save_markdown
 
 _ALLOWED_TAGS = {
     "a", "abbr", "b", "blockquote", "br", "code", "dd", "del", "div", "dl", "dt", "em",
@@ -179,7 +173,7 @@ class MarkupRenderer:
             texts = list(item.texts())
             key = entry_key(texts)
             found[key] = texts
-            if key in stored and key not in self.added:
+            if key in stored:
                 Markdown.defer(texts, self, key)
             else:
                 todo.extend(texts)
@@ -228,16 +222,14 @@ class MarkupRenderer:
         Raises OSError when it cannot be written."""
         if len(self.added) * 4 <= len(self._items):
             return  # mostly from the file already: new entries are appended at the end
-        index = save_markdown(site_dir, self.unsafe_html, self.lines())
-        self._stored = StoredMarkdown(cache_file(site_dir, MARKDOWN_FILE), index)
+        self._stored = save_markdown(site_dir, self.unsafe_html, self.lines())
         self._decoded = {}
-        for key, texts in self._items.items():
-            if key in index:
-                Markdown.defer(texts, self, key)
+        for key, texts in self._items.items():  # every one is in the file just written
+            Markdown.defer(texts, self, key)
         self._cache = {}
         self.added = {}
         self.dropped = 0
-        self.preloaded = len(index)
+        self.preloaded = len(self._stored)
 
     def preload(self, stored: StoredMarkdown) -> None:
         """Use the build cache's entries (decoded when first shown)."""

@@ -27,7 +27,6 @@ and each line of the line-by-line ones, ends in the digest of its text (digest.p
 from __future__ import annotations
 
 import functools
-import hashlib
 import importlib.util
 import json
 import os
@@ -38,13 +37,14 @@ from pathlib import Path
 from typing import TextIO
 
 from pmsite import __version__
-from pmsite.digest import checked, digest, with_check
+from pmsite.digest import checked, digest, hasher, with_check
 from pmsite.load.walk import listing
 from pmsite.store.write import replacing
 
 CACHE_DIR = ".pmsite-cache"
 MARKDOWN_FILE = "markdown.jsonl"
 FORMAT = 4  # 4: Markdown by item, decoded lazily; 3: by the digest of each source
+_dumps = json.JSONEncoder(ensure_ascii=False).encode  # the C encoder, one value at a time
 
 
 @functools.cache
@@ -83,11 +83,6 @@ def cache_dir(site_dir: Path) -> Path:
     return site_dir.resolve() / CACHE_DIR
 
 
-def cache_file(site_dir: Path, name: str) -> Path:
-    """The cache file ``name`` of the site in ``site_dir``."""
-    return cache_dir(site_dir) / name
-
-
 def _read_json(path: Path) -> object:
     try:
         body = checked(path.read_text(encoding="utf-8").rstrip("\n"))
@@ -113,39 +108,39 @@ class _Checked:
 
     def __init__(self, out: TextIO) -> None:
         self.out = out
-        self.hash = hashlib.blake2b(digest_size=16)
+        self.hash = hasher()
 
     def write(self, text: str) -> None:
         self.out.write(text)
         self.hash.update(text.encode("utf-8"))
 
-    def close(self) -> None:
+    def finish(self) -> None:
+        """Write the digest of everything written, after a tab, and a newline."""
         self.out.write(f"\t{self.hash.hexdigest()}\n")
 
 
 def _write_json(path: Path, data: object) -> None:
     """Write ``data`` as one line of JSON and its digest (see ``checked``)."""
-    dumps = json.JSONEncoder(ensure_ascii=False).encode  # the C encoder, one value at a time
     with _replacing(path) as file:
         out = _Checked(file)
         if not isinstance(data, dict):
-            out.write(dumps(data))
-            out.close()
+            out.write(_dumps(data))
+            out.finish()
             return
         # A mapping of lists (the build's records) is written an element at a time: the
         # whole file's text is never in memory at once.
         out.write("{")
         for number, (key, value) in enumerate(data.items()):
-            out.write(f"{',' if number else ''}{dumps(str(key))}:")
+            out.write(f"{',' if number else ''}{_dumps(str(key))}:")
             if isinstance(value, list):
                 out.write("[")
                 for index, element in enumerate(value):
-                    out.write(f",{dumps(element)}" if index else dumps(element))
+                    out.write(f",{_dumps(element)}" if index else _dumps(element))
                 out.write("]")
             else:
-                out.write(dumps(value))
+                out.write(_dumps(value))
         out.write("}")
-        out.close()
+        out.finish()
 
 
 def read_json_file(path: Path) -> object:
@@ -267,14 +262,13 @@ def load_markdown(site_dir: Path, unsafe_html: bool) -> StoredMarkdown:
     return StoredMarkdown(path, index)
 
 
-def save_markdown(
-    site_dir: Path, unsafe_html: bool, lines: Iterable[str]
-) -> dict[str, tuple[int, int]]:
+def save_markdown(site_dir: Path, unsafe_html: bool, lines: Iterable[str]) -> StoredMarkdown:
     """Write the converted Markdown as JSON Lines (a header, then one line per item, as
-    ``markdown_line`` makes them), renamed into place once complete; returns where each
-    entry's line is (for StoredMarkdown). Raises OSError."""
+    ``markdown_line`` makes them), renamed into place once complete; returns the file
+    written, to read from. Raises OSError."""
+    path = cache_dir(site_dir) / MARKDOWN_FILE
     index: dict[str, tuple[int, int]] = {}
-    with _replacing(cache_dir(site_dir) / MARKDOWN_FILE) as out:
+    with _replacing(path) as out:
         header = _dumps([versions(), unsafe_html]) + "\n"
         out.write(header)
         offset = len(header.encode("utf-8"))
@@ -283,16 +277,13 @@ def save_markdown(
             index[line[2:34]] = (offset, size - 1)
             out.write(line)
             offset += size
-    return index
+    return StoredMarkdown(path, index)
 
 
 def markdown_line(key: str, htmls: list[str]) -> str:
     """One entry of the Markdown cache file (see StoredMarkdown): its JSON, a tab and
     the JSON's digest (``with_check``), and a newline."""
     return with_check(_dumps([key, htmls])) + "\n"
-
-
-_dumps = json.JSONEncoder(ensure_ascii=False).encode
 
 
 def append_markdown(site_dir: Path, lines: Iterable[str]) -> None:

@@ -157,10 +157,11 @@ class Staging:
 
     The folder is usually the output the build before last left (``spare_path``,
     recycled): ``present`` lists its files (path -> inode) and ``folders`` its folders.
-    Its files may be hard links of the live output's, so none is ever written in place:
-    a file is unlinked before another takes its path, one that already is the current
-    output's file (the same inode) is left as it is, and ``commit`` removes every file
-    and folder this build did not place."""
+    Its files may be hard links of the live output's: one that already is the current
+    output's file (the same inode) is left as it is, one is written over in place only
+    when no other link shares it (``_overwrite_own``), any other is unlinked before
+    another takes its path, and ``commit`` removes every file and folder this build did
+    not place."""
 
     def __init__(
         self,
