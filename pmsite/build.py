@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from pmsite.collector import long_lived
 from pmsite.errors import ContentError
 from pmsite.load.git import git_state
 from pmsite.options import BuildOptions
@@ -102,7 +103,8 @@ def build(
     before = load_written(manifest_file) if use_cache else None
     # What the last build into this output read: outputs whose reads did not change are
     # linked from the current output instead of rendered (see incremental/saved.py).
-    saved = SavedBuild.load(renders_path(manifest_file)) if use_cache and before else None
+    with long_lived():  # kept to the end, like the model read next (see collector.py)
+        saved = SavedBuild.load(renders_path(manifest_file)) if use_cache and before else None
     with staged_output(output_dir, before) as staging:
         outcome = session.build(staging, saved=saved)  # pages are written as rendered
         written = {

@@ -15,6 +15,7 @@ from pathlib import Path
 
 from pmsite import AUDIENCES, __version__
 from pmsite.build import build, load_site
+from pmsite.collector import builds_once
 from pmsite.errors import ContentError, PmsiteError, UsageError
 from pmsite.options import BuildOptions
 
@@ -245,6 +246,7 @@ def _cmd_build(args: argparse.Namespace) -> int:
         if problem := base_url_problem(args.base_url):
             raise UsageError(f"--base-url: {problem}")
     options = BuildOptions.of(args.base_url, args.drafts, args.audience)
+    builds_once()
     result = build(args.site, args.output, options, use_cache=not args.no_cache)
     _print_warnings(result.warnings)
     for note in result.notes:
@@ -296,6 +298,7 @@ def _cmd_check(args: argparse.Namespace) -> int:
     from pmsite.load.git import GitReader
 
     _require_content(args.site)
+    builds_once()
     findings = run_check(args.site, strict=args.strict, audience=args.audience, base=args.base)
     prefix = ""
     if args.format == "github":

@@ -22,6 +22,7 @@ from pathlib import Path
 
 import jinja2
 
+from pmsite.collector import long_lived
 from pmsite.digest import digest
 from pmsite.errors import ContentError, ErrorList, OutputError
 from pmsite.history.changes import Projected, project
@@ -157,6 +158,21 @@ class BuildSession:
         return site, tree, errors
 
     def _load(self) -> tuple[Site, ContentTree, ErrorList, GitDates]:
+        # What a session that builds once reads lives until its process ends: the
+        # collector is paused meanwhile and then left alone (see collector.py).
+        with contextlib.nullcontext() if self.track else long_lived():
+            site, tree, errors, git = self._read_model()
+        with self._stage("markdown"):
+            markup = self._markup_for(site.config.unsafe_html)
+            markup.render_items(site.items())
+            markup.forget_unused()
+            if self.use_cache and self.persist:  # a build process: HTML from the file
+                with contextlib.suppress(OSError):
+                    markup.spill(self.site_dir)
+        return site, tree, errors, git
+
+    def _read_model(self) -> tuple[Site, ContentTree, ErrorList, GitDates]:
+        """Read, check and link the content, with its dates and history from git."""
         errors = ErrorList()
         if not (self.site_dir / "content").is_dir():
             raise OutputError(
@@ -194,13 +210,6 @@ class BuildSession:
             apply_history(site, raw, self._project(raw))
             for note in site.history.notes:
                 log.debug("history: skipped %s", note)
-        with self._stage("markdown"):
-            markup = self._markup_for(config.unsafe_html)
-            markup.render_items(site.items())
-            markup.forget_unused()
-            if self.use_cache and self.persist:  # a build process: HTML from the file
-                with contextlib.suppress(OSError):
-                    markup.spill(self.site_dir)
         return site, tree, errors, git
 
     def _read_history(self, git: GitDates) -> Extracted | NoHistory:

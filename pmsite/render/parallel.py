@@ -8,13 +8,14 @@ threads running (forking those is unsafe: the preview server) run in-process ins
 
 from __future__ import annotations
 
-import gc
 import multiprocessing
 import os
 import signal
 import threading
 from collections.abc import Callable, Sequence
 from typing import Any, TypeVar
+
+from pmsite.collector import frozen_for_fork
 
 T = TypeVar("T")
 R = TypeVar("R")
@@ -48,17 +49,13 @@ def fork_map(
         return [function(state, item) for item in items]
     global _job
     _job = (function, state)  # inherited by the forked workers, never pickled
-    # Objects made so far are left out of the workers' garbage collections, which would
-    # otherwise touch (and so copy) every page of memory they inherit.
-    gc.freeze()
     try:
         count = workers()
         context = multiprocessing.get_context("fork")
-        with context.Pool(count, initializer=_worker_signals) as pool:
+        with frozen_for_fork(), context.Pool(count, initializer=_worker_signals) as pool:
             return pool.map(_run, items, chunksize=max(1, len(items) // (count * 8)))
     finally:
         _job = None
-        gc.unfreeze()
 
 
 def _worker_signals() -> None:
