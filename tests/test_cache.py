@@ -12,6 +12,7 @@ from typing import Any
 import pytest
 
 from pmsite.digest import with_check
+from pmsite.store.cache import inputs_digest
 
 from .conftest import FIXTURES, LOCAL_FILES, run_pmsite
 from .sitecheck import tree_bytes
@@ -225,3 +226,18 @@ def test_a_cache_damaged_into_other_valid_json_is_not_trusted(site: Path, name: 
     clean = site / "clean"
     assert run_pmsite("build", "--site", site, "--no-cache", "--output", clean).returncode == 0
     assert tree_bytes(site / "output") == tree_bytes(clean)
+
+
+def test_bytecode_written_as_modules_load_is_not_an_input(tmp_path: Path) -> None:
+    """Python writes __pycache__/*.pyc beside pmsite's own modules the first time they
+    load, which a full build does after the no-op check: the next build must still be a
+    no-op. A change to a module's source still counts."""
+    package = tmp_path / "package"
+    package.mkdir()
+    (package / "module.py").write_text("VALUE = 1\n", encoding="utf-8")
+    before = inputs_digest([package])
+    (package / "__pycache__").mkdir()
+    (package / "__pycache__" / "module.cpython-311.pyc").write_bytes(b"\x00compiled")
+    assert inputs_digest([package]) == before
+    (package / "module.py").write_text("VALUE = 2\n", encoding="utf-8")
+    assert inputs_digest([package]) != before
