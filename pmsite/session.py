@@ -19,6 +19,7 @@ from collections.abc import Callable, Collection, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from pathlib import Path
+from typing import TypeAlias
 
 import jinja2
 
@@ -79,6 +80,8 @@ from pmsite.store.cache import (
 from pmsite.store.write import OutputFile, Staging, check_unique_paths
 
 log = logging.getLogger("pmsite")
+
+PageResult: TypeAlias = tuple[Rendered | None, list[ContentError]]  # see render_page
 
 
 @dataclass
@@ -164,11 +167,11 @@ class BuildSession:
             site, tree, errors, git = self._read_model()
         with self._stage("markdown"):
             markup = self._markup_for(site.config.unsafe_html)
-            markup.render_items(site.items())
+            # A build process with a cache writes what it converts to the cache file as
+            # it goes, and every page then reads its HTML from there.
+            spill = self.site_dir if self.use_cache and self.persist else None
+            markup.render_items(site.items(), spill)
             markup.forget_unused()
-            if self.use_cache and self.persist:  # a build process: HTML from the file
-                with contextlib.suppress(OSError):
-                    markup.spill(self.site_dir)
         return site, tree, errors, git
 
     def _read_model(self) -> tuple[Site, ContentTree, ErrorList, GitDates]:
@@ -194,6 +197,7 @@ class BuildSession:
                     take=lambda document: items.append(read_item(document, self.site_dir, errors)),
                     parsed=self._parsed(),
                 )
+            self._save_parsed()  # its 10 MB (at 10,000 files) are not held while rendering
         options = self.options
         with self._stage("parse" if not self.track else "config"):
             config = read_config(tree.site_data, tree.site_display, errors, options.base_url)
@@ -254,9 +258,15 @@ class BuildSession:
                     append_markdown(self.site_dir, markup.new_lines())
                 else:
                     save_markdown(self.site_dir, markup.unsafe_html, markup.lines())
+        self._save_parsed()
+
+    def _save_parsed(self) -> None:
+        """Write the front matter parsed or used by this build for the next process
+        (best effort), once every file was read, and let it go."""
         if self.parsed is not None and self.parsed.changed:
             with contextlib.suppress(OSError):
                 write_cache_lines(self.site_dir, PARSED, self.parsed.lines(versions()))
+        self.parsed = None
 
     def build(
         self,
@@ -532,12 +542,19 @@ class BuildSession:
                 todo.append(page)
                 templates.closure(page.template)  # parsed here, once
         job = (renderer, todo, templates.closures, staging, not self.track)
-        results = fork_map(render_page, job, range(len(todo)), PARALLEL_MIN_PAGES)
+        take = None
+        if self.persist and not self.track:  # records kept to be saved: share their parts
+            interned = Interned()
+
+            def take(result: tuple[Rendered | None, list[ContentError]]) -> PageResult:
+                record, errors = result
+                return (interned.record(record) if record else None), errors
+
+        results = fork_map(render_page, job, range(len(todo)), PARALLEL_MIN_PAGES, take)
         renderer.errors = [error for _, errors in results for error in errors]
-        interned = Interned() if self.persist and not self.track else None
         for record, _ in results:
             if record is not None:
-                kept[record.file.path] = interned.record(record) if interned else record
+                kept[record.file.path] = record
         return {page.path: kept[page.path] for page in pages if page.path in kept}
 
     def _sitemap(self, site: Site, records: dict[str, Rendered]) -> list[OutputFile]:
@@ -599,6 +616,6 @@ def _read_more(records: dict[str, Rendered], paths: list[str], last: LastBuild) 
     found = []
     for path in paths:
         before = last.records.get(path)
-        if before is None or not records[path].deps <= before.deps:
+        if before is None or not frozenset(before.deps).issuperset(records[path].deps):
             found.append(records[path])
     return found

@@ -149,3 +149,38 @@ def test_a_symlink_in_the_spare_is_never_written_through(site: Path, tmp_path: P
     build(site)
     assert list(outside.iterdir()) == []
     assert tree_bytes(site / "output") == clean(site, tmp_path)
+
+
+def test_a_file_written_in_parts_is_their_bytes_in_order_with_their_digest(
+    tmp_path: Path,
+) -> None:
+    """search.json is written from its parts, never joined: the file, its size and its
+    digest are those of the joined bytes, and writing over a longer stale file in place
+    leaves nothing of it behind."""
+    from pmsite.digest import digest
+    from pmsite.store.write import _overwrite_own
+
+    parts = [b"[\n", b'{"title": "A"}', b",\n", '{"title": "é"}'.encode(), b"\n]\n"]
+    joined = b"".join(parts)
+    with staged_output(tmp_path / "output") as staging:
+        size, _, fingerprint = staging.write_parts("search.json", parts)
+        assert (staging.path / "search.json").read_bytes() == joined
+    assert (size, fingerprint) == (len(joined), digest(joined))
+    stale = tmp_path / "stale.json"
+    stale.write_bytes(b"x" * (len(joined) * 3))
+    assert _overwrite_own(stale, parts)
+    assert stale.read_bytes() == joined
+
+
+@pytest.mark.parametrize("count", [0, 1, 2, 5])
+def test_search_json_parts_join_to_one_line_per_item_inside_a_list(count: int) -> None:
+    import json
+
+    from pmsite.render.feeds import search_index, search_parts
+
+    lines = [json.dumps({"title": f"Item {n}"}).encode() for n in range(count)]
+    text = b"".join(search_parts(lines))
+    assert text == search_index(lines)
+    assert json.loads(text) == [{"title": f"Item {n}"} for n in range(count)]
+    if count:  # one item per line, a comma after each but the last
+        assert text.splitlines()[1:-1] == [line + b"," for line in lines[:-1]] + lines[-1:]

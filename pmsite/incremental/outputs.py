@@ -37,8 +37,8 @@ from pmsite.render.feeds import (
     json_feed,
     reflections_feed,
     roadmap_json,
-    search_index,
     search_line,
+    search_parts,
 )
 from pmsite.render.parallel import fork_map
 from pmsite.render.templates import Renderer
@@ -111,7 +111,7 @@ class FeedOutputs:
         def journal_html(reflection: Item) -> str:
             return journal(unwrap(reflection))  # the template notes its own reads
 
-        outputs: list[tuple[str, Callable[[], str | bytes], frozenset[str]]] = [
+        outputs: list[tuple[str, Callable[[], str | bytes | list[bytes]], frozenset[str]]] = [
             ("feed.xml", lambda: atom_feed(view, notes_html), notes),
             ("feed.json", lambda: json_feed(view, notes_html), notes),
             (
@@ -135,17 +135,22 @@ class FeedOutputs:
                 continue
             with recording() as deps:
                 made = make()
-                content = made if isinstance(made, bytes) else made.encode("utf-8")
-            file = OutputFile(path, site.config.source, content=content)
+            if isinstance(made, str):
+                made = made.encode("utf-8")
+            parts = made if isinstance(made, list) else [made]
             if staging is not None:  # written now, not kept (search.json is large)
-                file = OutputFile(path, file.source, written=staging.write(file))
+                written = staging.write_parts(path, parts)
+                file = OutputFile(path, site.config.source, written=written)
+            else:
+                file = OutputFile(path, site.config.source, content=b"".join(parts))
+            del made, parts
             # Without a view that notes reads (it costs more than making these outputs
             # for 10,000 items), an output depends on anything about the site.
             read = deps if self.track else _ANYTHING
             records[path] = Rendered.of(file, path, read, templates)
         return records
 
-    def _search_index(self, site: Site, changes: Changes) -> bytes:
+    def _search_index(self, site: Site, changes: Changes) -> list[bytes]:
         """search.json, with each item's line made again only when the item changed (a
         patched build, whose items are the same ones in the same order, replaces just
         the lines of the items it patched). A kept line notes again what it read."""
@@ -171,11 +176,13 @@ class FeedOutputs:
                     note_all(deps)
                 else:
                     line, deps = _search_line(item)
-                cache[key] = (index, fingerprint, line, deps)
+                # What a line read is noted again when it is kept in memory (the preview
+                # server's next build); a next process only needs the line.
+                cache[key] = (index, fingerprint, line, deps if self.track else frozenset())
                 lines.append(line)
             self._search = cache if self.keep_search else {}  # for the next build, if any
         self._search_lines = lines if self.track else []
-        return search_index(lines)
+        return search_parts(lines)
 
     def _notes_html(self, renderer: Renderer, changes: Changes) -> Callable[[Release], str]:
         """Feed entries' notes, rendered again only for releases that changed. A cached

@@ -112,6 +112,6 @@ class PatchChanges:
         return self._edited[key]
 
     def touches(self, record: Any) -> bool:
-        if record.keys.isdisjoint(self.keys):
+        if self.keys.isdisjoint(record.keys):
             return False
         return not self.changed.isdisjoint(record.deps)

@@ -11,6 +11,7 @@ The speed-ups that rely on Python-Markdown's and Pygments' internals live in
 
 from __future__ import annotations
 
+import contextlib
 import html
 import re
 import xml.etree.ElementTree as etree
@@ -27,7 +28,7 @@ from pmsite.digest import digest
 from pmsite.model.items import Item, Markdown
 from pmsite.render import library_speedups
 from pmsite.render.parallel import fork_map
-from pmsite.store.cache import StoredMarkdown, markdown_line, save_markdown
+from pmsite.store.cache import StoredMarkdown, markdown_line, markdown_writer
 
 _ALLOWED_TAGS = {
     "a", "abbr", "b", "blockquote", "br", "code", "dd", "del", "div", "dl", "dt", "em",
@@ -162,12 +163,17 @@ class MarkupRenderer:
                 html = match[1]
         return html
 
-    def render_items(self, items: Iterable[Item]) -> None:
+    def render_items(self, items: Iterable[Item], spill_to: Path | None = None) -> None:
         """Fill in ``html`` for every text of each item. An item whose texts the build
         cache holds (the same sources, in the same order: ``entry_key``) gets them from
-        it when one is first read; the others' texts are converted (see render_all)."""
+        it when one is first read; the others' texts are converted (see render_all).
+
+        With ``spill_to`` (a build process with a cache, in that site folder), when most
+        items are new (a cold build), the cache file is written anew instead, each new
+        item's line as soon as it is converted, and every text is then read from it:
+        the HTML of 10,000 items (about 70 MB in memory) is never held."""
         found: dict[str, list[Markdown]] = {}
-        todo: list[Markdown] = []
+        todo: list[tuple[str, list[Markdown]]] = []
         stored = self._stored
         for item in items:
             texts = list(item.texts())
@@ -176,11 +182,35 @@ class MarkupRenderer:
             if key in stored:
                 Markdown.defer(texts, self, key)
             else:
-                todo.extend(texts)
-                if key not in stored:
-                    self.added[key] = None
-        self.render_all(todo)
+                todo.append((key, texts))
         self._items = found
+        if spill_to is not None and len(todo) * 4 > len(found):
+            with contextlib.suppress(OSError):
+                self._spill(spill_to, todo)
+                return
+        self.added.update(dict.fromkeys(key for key, _ in todo))
+        self.render_all(text for _, texts in todo for text in texts)
+
+    def _spill(self, site_dir: Path, todo: list[tuple[str, list[Markdown]]]) -> None:
+        """Write the Markdown cache file with every item of this build: the lines of
+        those it holds, then those of ``todo``, converted one item per job (over
+        several processes when there are many) and written as each arrives; then defer
+        every text to it. Raises OSError (nothing is deferred then)."""
+        stored = self._stored
+        with markdown_writer(site_dir, self.unsafe_html) as writer:
+            for key in self._items:
+                if key in stored:
+                    writer.add(stored.line(key))
+            job = (self, todo)
+            fork_map(_convert_item, job, range(len(todo)), PARALLEL_MIN_ITEMS, writer.add)
+        self._stored = writer.stored
+        self._decoded = {}
+        for key, texts in self._items.items():
+            Markdown.defer(texts, self, key)
+        self._cache = {}
+        self.added = {}
+        self.dropped = 0
+        self.preloaded = len(self._stored)
 
     def render_all(self, texts: Iterable[Markdown]) -> None:
         """Fill in ``html`` for each text; the same Markdown is converted only once, and
@@ -214,22 +244,6 @@ class MarkupRenderer:
         if htmls is not None and index < len(htmls):
             return htmls[index]
         return self.to_html(text.source, text.inline) if text.source.strip() else ""
-
-    def spill(self, site_dir: Path) -> None:
-        """Write the build cache's Markdown file now, when this build converted much of
-        it (a cold build), and take every text's HTML from that file from then on: the
-        HTML of 10,000 items (about 70 MB in memory) is not held while pages render.
-        Raises OSError when it cannot be written."""
-        if len(self.added) * 4 <= len(self._items):
-            return  # mostly from the file already: new entries are appended at the end
-        self._stored = save_markdown(site_dir, self.unsafe_html, self.lines())
-        self._decoded = {}
-        for key, texts in self._items.items():  # every one is in the file just written
-            Markdown.defer(texts, self, key)
-        self._cache = {}
-        self.added = {}
-        self.dropped = 0
-        self.preloaded = len(self._stored)
 
     def preload(self, stored: StoredMarkdown) -> None:
         """Use the build cache's entries (decoded when first shown)."""
@@ -296,6 +310,17 @@ def _convert(job: tuple[MarkupRenderer, list[tuple[str, bool]]], index: int) -> 
     renderer, keys = job
     source, inline = keys[index]
     return renderer.to_html(source, inline) if source.strip() else ""
+
+
+PARALLEL_MIN_ITEMS = 100  # items have a few texts each: see PARALLEL_MIN_TEXTS
+
+
+def _convert_item(job: tuple[MarkupRenderer, list[tuple[str, list[Markdown]]]], index: int) -> str:
+    """The Markdown cache line (``markdown_line``) of the ``index``-th item of the job."""
+    renderer, todo = job
+    key, texts = todo[index]
+    htmls = [renderer.to_html(t.source, t.inline) if t.source.strip() else "" for t in texts]
+    return markdown_line(key, htmls)
 
 
 def code_stylesheet() -> str:

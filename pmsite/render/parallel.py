@@ -13,12 +13,13 @@ import os
 import signal
 import threading
 from collections.abc import Callable, Sequence
-from typing import Any, TypeVar
+from typing import Any, TypeVar, overload
 
 from pmsite.collector import frozen_for_fork
 
 T = TypeVar("T")
 R = TypeVar("R")
+S = TypeVar("S")
 
 MAX_WORKERS = 8
 _job: tuple[Callable[[Any, Any], Any], Any] | None = None
@@ -40,22 +41,51 @@ def can_fork() -> bool:
     )
 
 
+@overload
 def fork_map(
     function: Callable[[Any, T], R], state: Any, items: Sequence[T], min_items: int
-) -> list[R]:
+) -> list[R]: ...
+
+
+@overload
+def fork_map(
+    function: Callable[[Any, T], R],
+    state: Any,
+    items: Sequence[T],
+    min_items: int,
+    take: Callable[[R], S],
+) -> list[S]: ...
+
+
+def fork_map(
+    function: Callable[[Any, T], Any],
+    state: Any,
+    items: Sequence[T],
+    min_items: int,
+    take: Callable[[Any], Any] | None = None,
+) -> list[Any]:
     """``[function(state, item) for item in items]``, over forked processes when the
-    batch is large enough; the result order is the order of ``items``."""
+    batch is large enough; the result order is the order of ``items``. With ``take``,
+    each result is replaced by ``take(result)`` as soon as it arrives, so a result that
+    ``take`` makes smaller (shares, or writes out) is never held in full for the whole
+    batch at once."""
+    keep = take or _same
     if len(items) < min_items or not can_fork():
-        return [function(state, item) for item in items]
+        return [keep(function(state, item)) for item in items]
     global _job
     _job = (function, state)  # inherited by the forked workers, never pickled
     try:
         count = workers()
         context = multiprocessing.get_context("fork")
         with frozen_for_fork(), context.Pool(count, initializer=_worker_signals) as pool:
-            return pool.map(_run, items, chunksize=max(1, len(items) // (count * 8)))
+            chunk = max(1, len(items) // (count * 8))
+            return [keep(result) for result in pool.imap(_run, items, chunksize=chunk)]
     finally:
         _job = None
+
+
+def _same(result: Any) -> Any:
+    return result
 
 
 def _worker_signals() -> None:

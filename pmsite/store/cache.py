@@ -127,12 +127,12 @@ def _write_json(path: Path, data: object) -> None:
             out.write(_dumps(data))
             out.finish()
             return
-        # A mapping of lists (the build's records) is written an element at a time: the
-        # whole file's text is never in memory at once.
+        # A mapping of lists or iterators (the build's records) is written an element at
+        # a time: the whole file's text is never in memory at once.
         out.write("{")
         for number, (key, value) in enumerate(data.items()):
             out.write(f"{',' if number else ''}{_dumps(str(key))}:")
-            if isinstance(value, list):
+            if isinstance(value, (list, Iterator)):
                 out.write("[")
                 for index, element in enumerate(value):
                     out.write(f",{_dumps(element)}" if index else _dumps(element))
@@ -189,7 +189,7 @@ class StoredMarkdown:
     line is read (``os.pread``, in whichever process asks) and decoded when a page first
     shows one of its item's texts: a rebuild that renders a few pages of 10,000 decodes
     a few lines instead of 44 MB of JSON, and a cold build holds no HTML once it has
-    written the file (see MarkupRenderer.spill)."""
+    written the file (see MarkupRenderer.render_items)."""
 
     def __init__(
         self, path: Path | None = None, index: dict[str, tuple[int, int]] | None = None
@@ -266,18 +266,38 @@ def save_markdown(site_dir: Path, unsafe_html: bool, lines: Iterable[str]) -> St
     """Write the converted Markdown as JSON Lines (a header, then one line per item, as
     ``markdown_line`` makes them), renamed into place once complete; returns the file
     written, to read from. Raises OSError."""
-    path = cache_dir(site_dir) / MARKDOWN_FILE
-    index: dict[str, tuple[int, int]] = {}
-    with _replacing(path) as out:
+    with markdown_writer(site_dir, unsafe_html) as writer:
+        for line in lines:
+            writer.add(line)
+    return writer.stored
+
+
+class MarkdownWriter:
+    """The Markdown cache file being written by ``markdown_writer``: ``add`` one line
+    (``markdown_line``) at a time, as each is made; ``stored`` is the file to read from
+    once the ``with`` block is done."""
+
+    def __init__(self, out: TextIO, path: Path, unsafe_html: bool) -> None:
+        self._out = out
+        self.stored = StoredMarkdown(path)
         header = _dumps([versions(), unsafe_html]) + "\n"
         out.write(header)
-        offset = len(header.encode("utf-8"))
-        for line in lines:
-            size = len(line.encode("utf-8"))
-            index[line[2:34]] = (offset, size - 1)
-            out.write(line)
-            offset += size
-    return StoredMarkdown(path, index)
+        self._offset = len(header.encode("utf-8"))
+
+    def add(self, line: str) -> None:
+        size = len(line.encode("utf-8"))
+        self.stored.index[line[2:34]] = (self._offset, size - 1)
+        self._out.write(line)
+        self._offset += size
+
+
+@contextmanager
+def markdown_writer(site_dir: Path, unsafe_html: bool) -> Iterator[MarkdownWriter]:
+    """A new Markdown cache file, written line by line and renamed into place when the
+    ``with`` block completes (a failure or a kill leaves the old one); raises OSError."""
+    path = cache_dir(site_dir) / MARKDOWN_FILE
+    with _replacing(path) as out:
+        yield MarkdownWriter(out, path, unsafe_html)
 
 
 def markdown_line(key: str, htmls: list[str]) -> str:

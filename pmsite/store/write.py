@@ -19,13 +19,13 @@ import posixpath
 import shutil
 import stat as stat_module
 import sys
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TextIO
 
-from pmsite.digest import digest
+from pmsite.digest import digest, hasher
 from pmsite.errors import ContentError, ContentErrors, OutputError
 
 
@@ -55,7 +55,7 @@ MARKER = ".pmsite-output"
 MARKER_TEXT = "This folder is written by pmsite build and replaced on every build.\n"
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class OutputFile:
     """A file to write: its path under the output folder and its bytes or source file."""
 
@@ -180,16 +180,25 @@ class Staging:
 
     def write(self, file: OutputFile) -> list:
         """Write one file; returns its [size, mtime_ns, digest] for the manifest."""
-        target = self._target(file.path)
         data = file.copy_from.read_bytes() if file.copy_from else (file.content or b"")
-        fingerprint = digest(data)
-        before = self.previous.get(file.path)
-        current = self.output_dir / file.path
-        if self._link_unchanged(file.path, current, target, fingerprint, before):
+        return self.write_parts(file.path, [data])
+
+    def write_parts(self, path: str, parts: Sequence[bytes]) -> list:
+        """Write the file ``path`` made of ``parts`` one after the other, never joined
+        (search.json of 10,000 items is 12 MB); returns its [size, mtime_ns, digest]."""
+        target = self._target(path)
+        hashed = hasher()
+        for part in parts:
+            hashed.update(part)
+        fingerprint = hashed.hexdigest()
+        before = self.previous.get(path)
+        current = self.output_dir / path
+        if self._link_unchanged(path, current, target, fingerprint, before):
             pass  # the live output's file, with the same bytes
-        elif not (file.path in self.present and _overwrite_own(target, data)):
-            self._clear(file.path, target)
-            target.write_bytes(data)
+        elif not (path in self.present and _overwrite_own(target, parts)):
+            self._clear(path, target)
+            with open(target, "wb") as out:
+                out.writelines(parts)
         stat = target.stat()
         return [stat.st_size, stat.st_mtime_ns, fingerprint]
 
@@ -298,8 +307,8 @@ class Staging:
                 os.rmdir(self._root + name)
 
 
-def _overwrite_own(target: Path, data: bytes) -> bool:
-    """Write ``data`` over the recycled file ``target`` in place when it is a regular
+def _overwrite_own(target: Path, parts: Sequence[bytes]) -> bool:
+    """Write ``parts`` over the recycled file ``target`` in place when it is a regular
     file with no other link (not the live output's, nor a copy someone made with
     ``cp -l``); False, with nothing done, otherwise. Reusing the file's blocks is much
     cheaper than freeing them and allocating new ones: at 10,000 pages, 0.2 s against
@@ -312,10 +321,13 @@ def _overwrite_own(target: Path, data: bytes) -> bool:
         status = os.fstat(handle)
         if not stat_module.S_ISREG(status.st_mode) or status.st_nlink != 1:
             return False
-        view = memoryview(data)
-        while view:
-            view = view[os.write(handle, view) :]
-        os.ftruncate(handle, len(data))
+        size = 0
+        for part in parts:
+            view = memoryview(part)
+            size += len(view)
+            while view:
+                view = view[os.write(handle, view) :]
+        os.ftruncate(handle, size)
     except OSError:
         return False  # then written again as a new file
     finally:
