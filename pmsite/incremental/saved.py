@@ -32,7 +32,7 @@ from pathlib import Path
 
 from pmsite.digest import digest
 from pmsite.incremental.outputs import OutputCache, SearchLines
-from pmsite.incremental.records import Interned, Rendered, SiteChanges
+from pmsite.incremental.records import Rendered, SiteChanges
 from pmsite.incremental.tracking import (
     FRONT,
     SITE_KEY,
@@ -223,14 +223,23 @@ class SavedBuild:
             table = [((kind, slug), full, front) for kind, slug, full, front in data["keys"]]
             keys = [key for key, _, _ in table]
             records = {}
-            interned = Interned()
+            # One tuple per key, dependency and set of templates, shared by the records
+            # (as ``Interned`` makes them; the saved lists hold no duplicates).
+            read_deps = [(key, "") for key in keys]
+            front_deps = [(key, FRONT) for key in keys]
+            site_deps: dict[str, Dependency] = {}
+            closures: dict[tuple[str, ...], frozenset[str]] = {}
             for path_name, template, source, read, front, site_reads, used in data["records"]:
-                deps: set[Dependency] = {(keys[index], "") for index in read}
-                deps.update((keys[index], FRONT) for index in front)
-                deps.update((SITE_KEY, attribute) for attribute in site_reads)
+                deps = [read_deps[index] for index in read]
+                deps += [front_deps[index] for index in front]
+                deps += [site_deps.setdefault(name, (SITE_KEY, name)) for name in site_reads]
+                found = [keys[index] for index in read] + [keys[index] for index in front]
+                if site_reads:
+                    found.append(SITE_KEY)
+                names = tuple(used)
+                templates = closures.get(names) or closures.setdefault(names, frozenset(used))
                 file = OutputFile(path_name, source)
-                record = Rendered.of(file, template, deps, frozenset(used))
-                records[path_name] = interned.record(record)
+                records[path_name] = Rendered(file, template, tuple(deps), templates, tuple(found))
             return cls(
                 str(data["settings"]),
                 dict(data["templates"]),
