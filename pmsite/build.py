@@ -83,7 +83,7 @@ def build(
     # time; pmsite's own code counts too (an upgrade or a local change rebuilds).
     package = Path(__file__).resolve().parent
     inputs = inputs_digest(
-        [site_dir / "content", site_dir / "templates", builtin_theme_dir(), package]
+        [site_dir / "content", site_dir / "templates", builtin_theme_dir()], code=package
     )
     previous = Manifest.load(manifest_file) if use_cache else None
     if (

@@ -235,9 +235,34 @@ def test_bytecode_written_as_modules_load_is_not_an_input(tmp_path: Path) -> Non
     package = tmp_path / "package"
     package.mkdir()
     (package / "module.py").write_text("VALUE = 1\n", encoding="utf-8")
-    before = inputs_digest([package])
+    before = inputs_digest([], code=package)
     (package / "__pycache__").mkdir()
     (package / "__pycache__" / "module.cpython-311.pyc").write_bytes(b"\x00compiled")
-    assert inputs_digest([package]) == before
+    assert inputs_digest([], code=package) == before
     (package / "module.py").write_text("VALUE = 2\n", encoding="utf-8")
-    assert inputs_digest([package]) != before
+    assert inputs_digest([], code=package) != before
+
+
+def test_a_content_folder_named_pycache_is_an_input(tmp_path: Path) -> None:
+    """Only pmsite's own bytecode is skipped: content/ is read whatever its folders'
+    names (found by a fresh-eyes run: a release in content/releases/__pycache__/ was
+    published by a full build but never noticed by the no-op check)."""
+    content = tmp_path / "content"
+    (content / "releases" / "__pycache__").mkdir(parents=True)
+    before = inputs_digest([content])
+    (content / "releases" / "__pycache__" / "b.md").write_text("---\n", encoding="utf-8")
+    assert inputs_digest([content]) != before
+
+
+def test_items_with_the_same_markdown_both_show_it_after_a_cold_build(make_site: Any) -> None:
+    """Two releases whose summary and body are the same share one line of the Markdown
+    cache; a cold build must still give both their HTML (found by a fresh-eyes run: the
+    first was left empty)."""
+    release = (
+        "---\nversion: 1.0.{n}\ndate: 2026-01-0{n}\nsummary: Same **summary**\n---\nSame *body*.\n"
+    )
+    site = make_site({f"content/releases/r{n}.md": release.format(n=n) for n in (1, 2)})
+    assert run_pmsite("build", "--site", site).returncode == 0
+    for version in ("1.0.1", "1.0.2"):
+        page = (site / f"output/releases/{version}/index.html").read_text(encoding="utf-8")
+        assert "Same <em>body</em>." in page and "Same <strong>summary</strong>" in page

@@ -187,6 +187,10 @@ class MarkupRenderer:
         if spill_to is not None and len(todo) * 4 > len(found):
             with contextlib.suppress(OSError):
                 self._spill(spill_to, todo)
+                # Two items with the same texts share one key (and one line): each is
+                # deferred, not only the one ``found`` kept.
+                for key, texts in todo:
+                    Markdown.defer(texts, self, key)
                 return
         self.added.update(dict.fromkeys(key for key, _ in todo))
         self.render_all(text for _, texts in todo for text in texts)

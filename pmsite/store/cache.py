@@ -315,11 +315,12 @@ def append_markdown(site_dir: Path, lines: Iterable[str]) -> None:
         out.write("".join(lines))
 
 
-def _stamps_below(folder: str, stamps: list[tuple]) -> None:
+def _stamps_below(folder: str, stamps: list[tuple], code: bool = False) -> None:
     """Add (path, size, modification time, change time, inode) of every file below
     ``folder`` to ``stamps``, but for ignored names (dotfiles, editor swap and backup
-    files: the build never reads them) and ``__pycache__`` folders (Python's bytecode,
-    written when a module is first imported: pmsite's own code counts by its sources).
+    files: the build never reads them) and, in ``code`` (pmsite's package), ``__pycache__``
+    folders (Python's bytecode, written when a module is first imported: pmsite's own code
+    counts by its sources; a content folder of that name is read like any other).
     Symlinked folders are followed (Jinja reads templates through them), each folder
     once. Plain strings and scandir, not pathlib, in no particular order (the caller
     sorts): a no-op build of 10,000 items stats 10,000 files."""
@@ -337,7 +338,7 @@ def _stamps_below(folder: str, stamps: list[tuple]) -> None:
                     continue
                 try:
                     if entry.is_dir():
-                        if name != "__pycache__":
+                        if not (code and name == "__pycache__"):
                             stat = entry.stat()
                             if (stat.st_dev, stat.st_ino) not in seen:
                                 seen.add((stat.st_dev, stat.st_ino))
@@ -418,12 +419,15 @@ def save_written(manifest: Path, written: dict[str, list]) -> None:
     _write_json(_written_path(manifest), {"versions": versions(), "written": written})
 
 
-def inputs_digest(folders: list[Path]) -> str:
+def inputs_digest(folders: list[Path], code: Path | None = None) -> str:
     """One digest of the path, size, modification time and inode of every file a build
-    reads: equal digests mean nothing was added, removed or touched."""
+    reads: equal digests mean nothing was added, removed or touched. ``code`` (pmsite's
+    own package) counts too, but for its ``__pycache__`` folders."""
     stamps: list[tuple] = []
     for folder in folders:
-        _stamps_below(str(folder), stamps)
+        _stamps_below(str(folder), stamps, code=False)
+    if code is not None:
+        _stamps_below(str(code), stamps, code=True)
     stamps.sort()
     return digest(repr(stamps).encode("utf-8", "surrogateescape"))
 
