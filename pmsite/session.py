@@ -546,7 +546,7 @@ class BuildSession:
         if self.persist and not self.track:  # records kept to be saved: share their parts
             interned = Interned()
 
-            def take(result: tuple[Rendered | None, list[ContentError]]) -> PageResult:
+            def take(result: PageResult) -> PageResult:
                 record, errors = result
                 return (interned.record(record) if record else None), errors
 

@@ -143,7 +143,7 @@ class FeedOutputs:
                 file = OutputFile(path, site.config.source, written=written)
             else:
                 file = OutputFile(path, site.config.source, content=b"".join(parts))
-            del made, parts
+            del made, parts  # not held while the next output is made (memory peak)
             # Without a view that notes reads (it costs more than making these outputs
             # for 10,000 items), an output depends on anything about the site.
             read = deps if self.track else _ANYTHING

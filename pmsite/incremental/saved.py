@@ -237,7 +237,9 @@ class SavedBuild:
                 if site_reads:
                     found.append(SITE_KEY)
                 names = tuple(used)
-                templates = closures.get(names) or closures.setdefault(names, frozenset(used))
+                templates = closures.get(names)
+                if templates is None:
+                    templates = closures[names] = frozenset(used)
                 file = OutputFile(path_name, source)
                 records[path_name] = Rendered(file, template, tuple(deps), templates, tuple(found))
             return cls(

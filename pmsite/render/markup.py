@@ -187,10 +187,6 @@ class MarkupRenderer:
         if spill_to is not None and len(todo) * 4 > len(found):
             with contextlib.suppress(OSError):
                 self._spill(spill_to, todo)
-                # Two items with the same texts share one key (and one line): each is
-                # deferred, not only the one ``found`` kept.
-                for key, texts in todo:
-                    Markdown.defer(texts, self, key)
                 return
         self.added.update(dict.fromkeys(key for key, _ in todo))
         self.render_all(text for _, texts in todo for text in texts)
@@ -199,7 +195,9 @@ class MarkupRenderer:
         """Write the Markdown cache file with every item of this build: the lines of
         those it holds, then those of ``todo``, converted one item per job (over
         several processes when there are many) and written as each arrives; then defer
-        every text to it. Raises OSError (nothing is deferred then)."""
+        the texts of ``todo`` to it (those of the items it held were deferred already).
+        Two items with the same texts share one key and one line: each is deferred.
+        Raises OSError (nothing is deferred then)."""
         stored = self._stored
         with markdown_writer(site_dir, self.unsafe_html) as writer:
             for key in self._items:
@@ -209,7 +207,7 @@ class MarkupRenderer:
             fork_map(_convert_item, job, range(len(todo)), PARALLEL_MIN_ITEMS, writer.add)
         self._stored = writer.stored
         self._decoded = {}
-        for key, texts in self._items.items():
+        for key, texts in todo:
             Markdown.defer(texts, self, key)
         self._cache = {}
         self.added = {}
